@@ -54,27 +54,24 @@ impl KernelSocket {
     ///
     /// Fails with `EINVAL` if `protocol` is out of range or already taken.
     pub(crate) fn new<H: Handler>(protocol: u32, module: &'static ThisModule) -> Result<Self> {
-        if protocol >= wire::MAX_LINKS {
-            return Err(EINVAL);
-        }
+        let unit = c_int::try_from(protocol).map_err(|_| EINVAL)?;
         let mut cfg = bindings::netlink_kernel_cfg {
             input: Some(input_trampoline::<H>),
             ..Default::default()
         };
         // SAFETY: `init_net` lives as long as the kernel. `cfg` is valid for
         // the duration of the call, which copies what it keeps. `module` is
-        // this module's `THIS_MODULE`. `protocol` < MAX_LINKS, so the cast is
-        // lossless.
+        // this module's `THIS_MODULE`. The kernel range-checks `unit` itself.
         let sk = unsafe {
             bindings::__netlink_kernel_create(
                 &raw mut bindings::init_net,
-                protocol as c_int,
+                unit,
                 module.as_ptr(),
                 &mut cfg,
             )
         };
-        // NULL means the protocol already has a kernel socket in this
-        // namespace (or memory ran out, which the kernel has logged).
+        // NULL: `unit` is out of range, the protocol already has a kernel
+        // socket in this namespace, or memory ran out.
         let sk = NonNull::new(sk).ok_or(EINVAL)?;
         // INVARIANT: `sk` was just returned by `__netlink_kernel_create()`.
         Ok(Self { sk })

@@ -39,11 +39,18 @@ struct NlEcho {
 impl kernel::Module for NlEcho {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let protocol = *module_parameters::protocol.value();
+        if protocol >= wire::MAX_LINKS {
+            pr_err!(
+                "cannot register netlink protocol {}: out of range (0-{})\n",
+                protocol,
+                wire::MAX_LINKS - 1
+            );
+            return Err(EINVAL);
+        }
         let socket = netlink::KernelSocket::new::<echo::Echo>(protocol, module).inspect_err(|_| {
             pr_err!(
-                "cannot register netlink protocol {}: it must be below {} and not taken by another socket\n",
-                protocol,
-                wire::MAX_LINKS
+                "cannot register netlink protocol {}: already in use (see /proc/net/netlink)\n",
+                protocol
             );
         })?;
         pr_info!("serving netlink protocol {}\n", protocol);

@@ -54,7 +54,10 @@ fn hello(cli: &Cli) -> Result<()> {
         reply.header.ty,
         reply.header.seq
     );
-    anyhow::ensure!(reply.payload == msg, "the reply does not match what was sent");
+    anyhow::ensure!(
+        reply.payload == msg,
+        "the reply does not match what was sent"
+    );
     Ok(())
 }
 

@@ -47,13 +47,8 @@ impl Socket {
             errno: Errno::EINVAL,
         })?;
         // SAFETY: socket() takes no pointers; it returns a new descriptor or -1.
-        let raw = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                proto,
-            )
-        };
+        let raw =
+            unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, proto) };
         if raw < 0 {
             return Err(match Errno::last() {
                 Errno::EPROTONOSUPPORT => Error::ModuleNotLoaded { protocol },
@@ -85,7 +80,8 @@ impl Socket {
 
     /// The port id the socket is bound to.
     pub fn port(&self) -> Result<u32> {
-        let addr: NetlinkAddr = getsockname(self.fd.as_raw_fd()).map_err(Error::sys("getsockname"))?;
+        let addr: NetlinkAddr =
+            getsockname(self.fd.as_raw_fd()).map_err(Error::sys("getsockname"))?;
         Ok(addr.pid())
     }
 
@@ -93,8 +89,12 @@ impl Socket {
     /// (zero: wait forever).
     pub fn set_timeout(&mut self, timeout: Duration) -> Result<()> {
         let micros = i64::try_from(timeout.as_micros()).unwrap_or(i64::MAX);
-        setsockopt(&self.fd, sockopt::ReceiveTimeout, &TimeVal::microseconds(micros))
-            .map_err(Error::sys("setsockopt(SO_RCVTIMEO)"))?;
+        setsockopt(
+            &self.fd,
+            sockopt::ReceiveTimeout,
+            &TimeVal::microseconds(micros),
+        )
+        .map_err(Error::sys("setsockopt(SO_RCVTIMEO)"))?;
         self.timeout = Some(timeout);
         Ok(())
     }
@@ -125,15 +125,21 @@ impl Socket {
     pub fn recv(&self, buf: &mut [u8]) -> Result<Datagram> {
         let cap = buf.len();
         let mut iov = [IoSliceMut::new(buf)];
-        let msg = match recvmsg::<NetlinkAddr>(self.fd.as_raw_fd(), &mut iov, None, MsgFlags::empty()) {
-            Ok(msg) => msg,
-            Err(Errno::EAGAIN) => {
-                return Err(Error::Timeout {
-                    after: self.timeout.unwrap_or_default(),
-                })
-            }
-            Err(errno) => return Err(Error::Sys { op: "recvmsg", errno }),
-        };
+        let msg =
+            match recvmsg::<NetlinkAddr>(self.fd.as_raw_fd(), &mut iov, None, MsgFlags::empty()) {
+                Ok(msg) => msg,
+                Err(Errno::EAGAIN) => {
+                    return Err(Error::Timeout {
+                        after: self.timeout.unwrap_or_default(),
+                    })
+                }
+                Err(errno) => {
+                    return Err(Error::Sys {
+                        op: "recvmsg",
+                        errno,
+                    })
+                }
+            };
         if msg.flags.contains(MsgFlags::MSG_TRUNC) {
             return Err(Error::Truncated { len: cap });
         }

@@ -1,0 +1,107 @@
+#!/bin/sh
+# The QEMU integration suite. Runs inside the guest (busybox sh) under
+# `scripts/vm-run --no-load`; prints one PASS:/FAIL: line per check, and the
+# Rust tests print their own libtest lines. tests/run counts both.
+
+KO=/root/nlecho.ko
+failures=0
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; failures=$((failures + 1)); }
+# check NAME CMD...: passes when CMD succeeds; shows its output otherwise.
+check() {
+  name=$1; shift
+  if "$@" >/tmp/out 2>&1; then pass "$name"; else fail "$name" "$(tail -n 4 /tmp/out | tr '\n' ' ')"; fi
+}
+loaded() { grep -q '^nlecho ' /proc/modules; }
+unload() { ! loaded || rmmod nlecho; }
+
+# dmesg since the last mark, so each check reads only its own lines.
+mark() { dmesg | wc -l >/tmp/mark; }
+since_mark() { dmesg | tail -n +$(($(cat /tmp/mark) + 1)); }
+
+not_loaded_is_one_clear_line() {
+  out=$(nlecho hello 2>&1); rc=$?
+  echo "$out"
+  [ $rc = 3 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q 'is the nlecho module loaded'
+}
+check "hello without the module fails with one clear line and exit 3" not_loaded_is_one_clear_line
+
+mark
+check "insmod nlecho.ko" insmod $KO
+check "dmesg says which protocol is served" sh -c 'dmesg | grep -q "nlecho: serving netlink protocol 30"'
+
+check "nlecho hello round trip" sh -c 'nlecho hello | grep -q "^received \"Hello\" (5 bytes"'
+
+# The Rust tests against the live module print their own libtest lines.
+/root/kernel_tests --ignored --test-threads=2 2>&1 | grep -v '^$'
+
+check "classic client: SOCK_RAW, fixed port 1, NLMSG_LENGTH" /root/classic_client -t raw -b 1
+check "classic client: SOCK_DGRAM, port getpid(), NLMSG_SPACE(1024)" /root/classic_client -t dgram -b pid -s
+check "classic client: long message" /root/classic_client -m "$(printf '%0900d' 7)"
+
+check "a second insmod fails" sh -c "! insmod $KO"
+check "the module still answers after the failed insmod" nlecho hello
+
+rmmod_while_busy() {
+  /root/classic_client -H 3 &
+  holder=$!
+  sleep 1
+  if rmmod nlecho; then kill $holder; echo "rmmod succeeded while a socket was open"; return 1; fi
+  nlecho hello || return 1
+  wait $holder
+  rmmod nlecho && ! loaded
+}
+check "rmmod fails while a client socket is open, succeeds after" rmmod_while_busy
+check "after rmmod hello reports the module is not loaded" not_loaded_is_one_clear_line
+
+other_protocol() {
+  insmod $KO protocol=31 || return 1
+  dmesg | grep -q "nlecho: serving netlink protocol 31" || return 1
+  /root/classic_client -p 31 -t dgram -b pid -s || return 1
+  nlecho --protocol 31 hello || return 1
+  # Protocol 30 is free again.
+  out=$(nlecho hello 2>&1); [ $? = 3 ] || { echo "$out"; return 1; }
+  rmmod nlecho
+}
+check "protocol=31 serves the classic client on 31" other_protocol
+
+bad_protocol() {
+  mark
+  if insmod $KO protocol="$1"; then rmmod nlecho; echo "insmod protocol=$1 succeeded"; return 1; fi
+  ! loaded && since_mark | grep -q "nlecho: cannot register netlink protocol $1: $2"
+}
+check "protocol=32 is refused as out of range in dmesg" bad_protocol 32 "out of range"
+check "protocol=0 (NETLINK_ROUTE) is refused as in use in dmesg" bad_protocol 0 "already in use"
+
+malformed_counted() {
+  insmod $KO || return 1
+  mark
+  out=$(/root/kernel_tests --ignored --exact malformed_datagrams_are_dropped_after_their_valid_prefix --nocapture 2>&1)
+  echo "$out"
+  sent=$(echo "$out" | sed -n 's/^NLECHO_MALFORMED_SENT=//p')
+  rmmod nlecho || return 1
+  [ -n "$sent" ] && since_mark | grep -q "malformed=$sent "
+}
+check "the module counts every malformed datagram" malformed_counted
+
+cycles() {
+  i=0
+  while [ $i -lt 20 ]; do
+    insmod $KO || return 1
+    nlecho hello >/dev/null || return 1
+    /root/classic_client >/dev/null || return 1
+    rmmod nlecho || return 1
+    i=$((i + 1))
+  done
+  ! loaded
+}
+check "20 insmod/hello/rmmod cycles" cycles
+
+dmesg_clean() {
+  ! dmesg | grep -E 'Oops|BUG|WARNING|Call Trace|refcount_t|use-after-free|leak'
+}
+check "guest dmesg has no Oops, BUG or WARNING" dmesg_clean
+
+unload
+exit $failures
