@@ -4,10 +4,11 @@
 //!
 //! C headers: [`include/linux/netlink.h`], [`include/linux/skbuff.h`].
 //!
-//! The kernel crate has no netlink support of its own, so this file is the
-//! module's only contact with raw pointers: everything above it is safe Rust.
-//! Ownership follows the C rules: `netlink_unicast()` consumes the skb even
-//! when it fails, so sending takes the [`Message`] by value.
+//! The kernel crate has no netlink support of its own. This file and
+//! `ffi.rs` (the C ABI of the exported helpers) are the module's only
+//! `unsafe` code; everything above them is safe Rust. Ownership follows the
+//! C rules: `netlink_unicast()` and `netlink_broadcast()` consume the skb
+//! even when they fail, so sending takes the [`Message`] by value.
 
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
@@ -16,14 +17,45 @@ use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::error::to_result;
 use kernel::prelude::*;
+use kernel::sync::atomic::{Acquire, Atomic, Relaxed, Release};
+use kernel::sync::rcu;
 
 use crate::wire;
+
+/// Whether the allocations of a send may sleep. The kernel crate's
+/// `alloc::Flags` cannot be passed to C from a module, hence this type.
+#[derive(Clone, Copy)]
+pub(crate) enum Gfp {
+    /// Process context without spinlocks or RCU held (`GFP_KERNEL`).
+    Kernel,
+    /// Any context but hard interrupts; never sleeps (`GFP_ATOMIC`).
+    Atomic,
+}
+
+impl Gfp {
+    fn raw(self) -> bindings::gfp_t {
+        match self {
+            Gfp::Kernel => bindings::GFP_KERNEL,
+            Gfp::Atomic => bindings::GFP_ATOMIC,
+        }
+    }
+}
 
 /// Receives the datagrams user processes send to a [`KernelSocket`].
 pub(crate) trait Handler {
     /// Called once per datagram, in the sender's context, before its
     /// `sendmsg()` returns.
     fn input(request: &Request<'_>);
+}
+
+/// How a protocol is registered (`struct netlink_kernel_cfg`).
+pub(crate) struct Config {
+    /// Number of multicast groups (at least 32 are always allocated).
+    pub(crate) groups: u32,
+    /// Unprivileged sockets may join multicast groups.
+    pub(crate) nonroot_recv: bool,
+    /// Unprivileged sockets may send to other user ports and to groups.
+    pub(crate) nonroot_send: bool,
 }
 
 /// The kernel end of a netlink protocol: the socket that registers it.
@@ -53,9 +85,22 @@ impl KernelSocket {
     /// while one is open.
     ///
     /// Fails with `EINVAL` if `protocol` is out of range or already taken.
-    pub(crate) fn new<H: Handler>(protocol: u32, module: &'static ThisModule) -> Result<Self> {
+    pub(crate) fn new<H: Handler>(
+        protocol: u32,
+        config: &Config,
+        module: &'static ThisModule,
+    ) -> Result<Self> {
         let unit = c_int::try_from(protocol).map_err(|_| EINVAL)?;
+        let mut flags = 0;
+        if config.nonroot_recv {
+            flags |= bindings::NL_CFG_F_NONROOT_RECV;
+        }
+        if config.nonroot_send {
+            flags |= bindings::NL_CFG_F_NONROOT_SEND;
+        }
         let mut cfg = bindings::netlink_kernel_cfg {
+            groups: config.groups,
+            flags,
             input: Some(input_trampoline::<H>),
             ..Default::default()
         };
@@ -86,26 +131,118 @@ impl Drop for KernelSocket {
     }
 }
 
+/// Sends kernel-initiated messages through a kernel socket.
+///
+/// # Invariants
+///
+/// `sk` is a live kernel netlink socket for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct Sender<'a> {
+    sk: NonNull<bindings::sock>,
+    _sk: PhantomData<&'a KernelSocket>,
+}
+
+impl Sender<'_> {
+    /// Sends `msg` to the user socket bound to `port`, without blocking.
+    ///
+    /// Fails with `EAGAIN` when that socket's receive queue is full and with
+    /// `ECONNREFUSED` when no socket has the port; `msg` is consumed either way.
+    pub(crate) fn unicast(self, msg: Message, port: u32) -> Result {
+        // SAFETY: By the type invariant `sk` is live. `into_raw` hands over
+        // the skb, which `netlink_unicast()` frees or queues in every case.
+        let ret = unsafe { bindings::netlink_unicast(self.sk.as_ptr(), msg.into_raw(), port, 1) };
+        to_result(ret.min(0))
+    }
+
+    /// Sends `msg` to every socket in multicast `group` (1-based), copying
+    /// it per listener with `gfp`. Never blocks: a listener whose queue is
+    /// full loses the message and sees `ENOBUFS`. Fails with `ESRCH` when
+    /// nobody listens.
+    pub(crate) fn broadcast(self, msg: Message, group: u32, gfp: Gfp) -> Result {
+        // SAFETY: By the type invariant `sk` is live. `into_raw` hands over
+        // the skb, which `netlink_broadcast()` consumes in every case.
+        let ret = unsafe {
+            bindings::netlink_broadcast(self.sk.as_ptr(), msg.into_raw(), 0, group, gfp.raw())
+        };
+        to_result(ret.min(0))
+    }
+}
+
+/// A place from which code that holds no reference to the module's socket
+/// (the exported C helpers) can reach it, RCU-protected.
+pub(crate) struct SocketSlot(Atomic<*mut bindings::sock>);
+
+impl SocketSlot {
+    /// An empty slot.
+    pub(crate) const fn new() -> Self {
+        Self(Atomic::new(core::ptr::null_mut()))
+    }
+
+    /// Runs `f` with a sender for the published socket, or returns `None`
+    /// when none is published. `f` runs under `rcu_read_lock()` and must not
+    /// sleep.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(Sender<'_>) -> R) -> Option<R> {
+        let _guard = rcu::read_lock();
+        let sk = NonNull::new(self.0.load(Acquire))?;
+        // INVARIANT: `Published::drop` clears the slot and waits for an RCU
+        // grace period before the socket is released, so a pointer read
+        // inside this read-side section stays live until it ends.
+        Some(f(Sender {
+            sk,
+            _sk: PhantomData,
+        }))
+    }
+}
+
+/// A [`KernelSocket`] published in a [`SocketSlot`] until dropped.
+pub(crate) struct Published {
+    // Only held: dropped, and so released, after `Published::drop` ran.
+    _socket: KernelSocket,
+    slot: &'static SocketSlot,
+}
+
+impl Published {
+    /// Makes `socket` reachable through `slot`.
+    pub(crate) fn new(socket: KernelSocket, slot: &'static SocketSlot) -> Self {
+        slot.0.store(socket.sk.as_ptr(), Release);
+        Self {
+            _socket: socket,
+            slot,
+        }
+    }
+}
+
+impl Drop for Published {
+    fn drop(&mut self) {
+        self.slot.0.store(core::ptr::null_mut(), Relaxed);
+        // SAFETY: Plain call; we are in process context (module exit), where
+        // sleeping is allowed. After it returns no reader still holds the
+        // pointer, and `self._socket` is released right after.
+        unsafe { bindings::synchronize_rcu() };
+    }
+}
+
 /// A datagram received from a user process, borrowed for the duration of
 /// the input callback.
 ///
 /// # Invariants
 ///
-/// `skb` is a valid sk_buff for `'a`, owned by the netlink core, whose `sk`
-/// is the receiving kernel socket and whose control block holds
-/// `struct netlink_skb_parms`.
+/// `skb` is a valid sk_buff for `'a`, owned by the netlink core, whose
+/// control block holds `struct netlink_skb_parms`; `sk` is the kernel socket
+/// that received it, live for `'a`.
 pub(crate) struct Request<'a> {
     skb: NonNull<bindings::sk_buff>,
+    sk: NonNull<bindings::sock>,
     _skb: PhantomData<&'a bindings::sk_buff>,
 }
 
-impl Request<'_> {
+impl<'a> Request<'a> {
     /// The bytes the sender passed to `sendmsg()`.
     ///
     /// Only the linear part of the skb is returned. `netlink_sendmsg()`
     /// always builds linear skbs, and a message reaching past this slice is
     /// treated as malformed, so nothing is read beyond it.
-    pub(crate) fn data(&self) -> &[u8] {
+    pub(crate) fn data(&self) -> &'a [u8] {
         let skb = self.skb.as_ptr();
         // SAFETY: By the type invariant `skb` is valid for the borrow.
         let (data, len, data_len) = unsafe { ((*skb).data, (*skb).len, (*skb).data_len) };
@@ -129,17 +266,25 @@ impl Request<'_> {
         }
     }
 
-    /// Sends `msg` to the sender's port without ever blocking.
-    ///
-    /// Fails with `EAGAIN` when the sender's receive queue is full and with
-    /// `ECONNREFUSED` when its socket is gone; `msg` is consumed either way.
+    /// Whether the sender had `CAP_NET_ADMIN` over the socket's network
+    /// namespace when it opened the socket (`netlink_net_capable()`).
+    pub(crate) fn net_admin(&self) -> bool {
+        // SAFETY: By the type invariant `skb` is a live netlink skb.
+        unsafe { bindings::netlink_net_capable(self.skb.as_ptr(), bindings::CAP_NET_ADMIN as c_int) }
+    }
+
+    /// A sender for the kernel socket that received this datagram.
+    pub(crate) fn sender(&self) -> Sender<'a> {
+        // INVARIANT: By the type invariant `sk` is live for `'a`.
+        Sender {
+            sk: self.sk,
+            _sk: PhantomData,
+        }
+    }
+
+    /// Sends `msg` to the sender's port, without blocking.
     pub(crate) fn reply(&self, msg: Message) -> Result {
-        let port = self.sender_port();
-        // SAFETY: By the type invariant `sk` is the kernel socket, alive while
-        // the callback runs. `into_raw` hands over the skb, which
-        // `netlink_unicast()` frees or queues in every case.
-        let ret = unsafe { bindings::netlink_unicast((*self.skb.as_ptr()).sk, msg.into_raw(), port, 1) };
-        to_result(ret.min(0))
+        self.sender().unicast(msg, self.sender_port())
     }
 }
 
@@ -154,10 +299,16 @@ unsafe extern "C" fn input_trampoline<H: Handler>(skb: *mut bindings::sk_buff) {
     let Some(skb) = NonNull::new(skb) else {
         return;
     };
+    // SAFETY: By the safety requirements `skb` is valid until we return.
+    // `netlink_unicast_kernel()` set `skb->sk` to the receiving socket.
+    let Some(sk) = NonNull::new(unsafe { (*skb.as_ptr()).sk }) else {
+        return;
+    };
     // INVARIANT: By the safety requirements `skb` is a valid netlink datagram
-    // received by our kernel socket, alive until we return.
+    // received by our kernel socket `sk`, both alive until we return.
     let request = Request {
         skb,
+        sk,
         _skb: PhantomData,
     };
     H::input(&request);
@@ -176,15 +327,23 @@ pub(crate) struct Message {
 
 impl Message {
     /// Allocates room for `size` bytes of messages.
-    pub(crate) fn new(size: usize) -> Result<Self> {
+    pub(crate) fn new(size: usize, gfp: Gfp) -> Result<Self> {
         let size_c = c_uint::try_from(size).map_err(|_| EMSGSIZE)?;
         // SAFETY: `__alloc_skb()` may be called with any size and flags; it
-        // returns NULL on failure. This is `alloc_skb(size, GFP_KERNEL)`.
-        let skb = unsafe { bindings::__alloc_skb(size_c, bindings::GFP_KERNEL, 0, bindings::NUMA_NO_NODE) };
+        // returns NULL on failure. This is `alloc_skb(size, gfp)`.
+        let skb = unsafe { bindings::__alloc_skb(size_c, gfp.raw(), 0, bindings::NUMA_NO_NODE) };
         let skb = NonNull::new(skb).ok_or(ENOMEM)?;
         // INVARIANT: `alloc_skb(size)` returns a linear skb with at least
         // `size` bytes of tailroom, owned by the caller.
         Ok(Self { skb, room: size })
+    }
+
+    /// Allocates a datagram holding one message: `header` (its length is
+    /// filled in) and `payload`.
+    pub(crate) fn single(header: wire::Header, payload: &[u8], gfp: Gfp) -> Result<Self> {
+        let mut msg = Self::new(wire::msg_space(payload.len()), gfp)?;
+        msg.put(header, payload)?;
+        Ok(msg)
     }
 
     /// Appends one netlink message: `header` (its length is filled in) and

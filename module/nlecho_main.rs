@@ -2,16 +2,20 @@
 
 //! nlecho: a netlink echo service on a custom protocol, written in Rust.
 //!
-//! The module registers a netlink protocol (30 unless told otherwise) and
-//! sends every message a user process sends on it back to that process's
-//! socket. Classic tutorial clients (type 0, flags 0) get `NLMSG_DONE`
-//! replies, as from the classic C modules.
+//! The module registers a netlink protocol (30 unless told otherwise),
+//! answers what user processes send on it (see `docs/PROTOCOL.md`), and
+//! exports `nlecho_unicast()` and `nlecho_broadcast()` (`module/nlecho.h`)
+//! so other modules can message user space through it.
 
+use core::pin::Pin;
+
+use kernel::debugfs;
 use kernel::prelude::*;
-use kernel::sync::atomic::Relaxed;
 
-mod echo;
+mod ffi;
 mod netlink;
+mod service;
+mod stats;
 // Shared with userspace, where its items are public API.
 #[allow(unreachable_pub)]
 mod wire;
@@ -28,17 +32,54 @@ module! {
             default: 30,
             description: "Netlink protocol number to serve (below 32 and unused; default 30)",
         },
+        groups: u32 {
+            default: 32,
+            description: "Number of multicast groups, 1-1024 (default 32)",
+        },
+        nonroot_recv: u8 {
+            default: 0,
+            description: "1: unprivileged sockets may join multicast groups (default 0)",
+        },
+        nonroot_send: u8 {
+            default: 0,
+            description: "1: unprivileged sockets may send to other ports and groups (default 0)",
+        },
     },
 }
 
+/// Most multicast groups the `groups` parameter may ask for.
+const MAX_GROUPS: u32 = 1024;
+
 struct NlEcho {
     protocol: u32,
-    _socket: netlink::KernelSocket,
+    // Fields drop in order: the socket goes first, so no request is in
+    // flight when the debugfs file disappears.
+    _socket: netlink::Published,
+    _stats_file: Pin<KBox<debugfs::File<stats::StatsFile>>>,
+    _debugfs: debugfs::Dir,
+}
+
+/// Reads a 0/1 module parameter, refusing anything else.
+fn flag(name: &str, value: u8) -> Result<bool> {
+    match value {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => {
+            pr_err!("{}={} is invalid: use 0 or 1\n", name, value);
+            Err(EINVAL)
+        }
+    }
 }
 
 impl kernel::Module for NlEcho {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let protocol = *module_parameters::protocol.value();
+        let groups = *module_parameters::groups.value();
+        let config = netlink::Config {
+            groups,
+            nonroot_recv: flag("nonroot_recv", *module_parameters::nonroot_recv.value())?,
+            nonroot_send: flag("nonroot_send", *module_parameters::nonroot_send.value())?,
+        };
         if protocol >= wire::MAX_LINKS {
             pr_err!(
                 "cannot register netlink protocol {}: out of range (0-{})\n",
@@ -47,32 +88,45 @@ impl kernel::Module for NlEcho {
             );
             return Err(EINVAL);
         }
-        let socket = netlink::KernelSocket::new::<echo::Echo>(protocol, module).inspect_err(|_| {
-            pr_err!(
-                "cannot register netlink protocol {}: already in use (see /proc/net/netlink)\n",
-                protocol
-            );
-        })?;
-        pr_info!("serving netlink protocol {}\n", protocol);
+        if groups == 0 || groups > MAX_GROUPS {
+            pr_err!("groups={} is out of range (1-{})\n", groups, MAX_GROUPS);
+            return Err(EINVAL);
+        }
+        // A fresh load has fresh statics, so this is the first and only set.
+        service::SETTINGS.populate(service::Settings { groups });
+
+        // The socket is created last: once it exists, requests may arrive.
+        let debugfs = debugfs::Dir::new(c"nlecho");
+        let stats_file = KBox::pin_init(debugfs.read_only_file(c"stats", stats::StatsFile), GFP_KERNEL)?;
+        let socket = netlink::KernelSocket::new::<service::Service>(protocol, &config, module)
+            .inspect_err(|_| {
+                pr_err!(
+                    "cannot register netlink protocol {}: already in use (see /proc/net/netlink)\n",
+                    protocol
+                );
+            })?;
+        pr_info!(
+            "serving netlink protocol {} with {} multicast groups (nonroot_recv={} nonroot_send={})\n",
+            protocol,
+            groups,
+            u8::from(config.nonroot_recv),
+            u8::from(config.nonroot_send)
+        );
         Ok(NlEcho {
             protocol,
-            _socket: socket,
+            _socket: netlink::Published::new(socket, &ffi::SOCKET),
+            _stats_file: stats_file,
+            _debugfs: debugfs,
         })
     }
 }
 
 impl Drop for NlEcho {
     fn drop(&mut self) {
-        let s = &echo::STATS;
         pr_info!(
-            "released netlink protocol {}: received={} echoed={} dropped={} malformed={} errors={} bytes={}\n",
+            "released netlink protocol {}:{}\n",
             self.protocol,
-            s.received.load(Relaxed),
-            s.echoed.load(Relaxed),
-            s.dropped.load(Relaxed),
-            s.malformed.load(Relaxed),
-            s.errors.load(Relaxed),
-            s.bytes.load(Relaxed)
+            stats::Summary(stats::COUNTERS.snapshot())
         );
     }
 }

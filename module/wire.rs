@@ -45,8 +45,36 @@ pub const NLM_F_CAPPED: u16 = 0x100;
 /// What the classic tutorial clients send: type 0, answered with
 /// `NLMSG_DONE` and the same payload.
 pub const NLECHO_CLASSIC: u16 = 0;
-/// Echo request: the payload comes back in a message of the same type.
-pub const NLECHO_ECHO: u16 = NLMSG_MIN_TYPE;
+/// Echo: the payload comes back, unparsed, in a message of the same type.
+pub const NLECHO_CMD_ECHO: u16 = NLMSG_MIN_TYPE;
+/// Ask the kernel to multicast `NLECHO_A_DATA` to group `NLECHO_A_GROUP`.
+pub const NLECHO_CMD_BROADCAST: u16 = 0x11;
+/// The module's counters, as `NLECHO_A_STAT_*` attributes.
+pub const NLECHO_CMD_STATS: u16 = 0x12;
+/// Set every counter to 0.
+pub const NLECHO_CMD_RESET_STATS: u16 = 0x13;
+
+/// Multicast group (`u32`, 1-based).
+pub const NLECHO_A_GROUP: u16 = 1;
+/// Opaque data.
+pub const NLECHO_A_DATA: u16 = 2;
+/// First of the `u64` counters of a STATS reply, in [`Stats`] field order.
+pub const NLECHO_A_STAT_RECEIVED: u16 = 3;
+/// Echo replies sent.
+pub const NLECHO_A_STAT_ECHOED: u16 = 4;
+/// Kernel-initiated messages sent.
+pub const NLECHO_A_STAT_BROADCAST: u16 = 5;
+/// Replies or messages a receiver did not take.
+pub const NLECHO_A_STAT_DROPPED: u16 = 6;
+/// Datagrams cut short by a malformed message.
+pub const NLECHO_A_STAT_MALFORMED: u16 = 7;
+/// Requests answered with a negative error.
+pub const NLECHO_A_STAT_ERRORS: u16 = 8;
+/// Payload bytes echoed.
+pub const NLECHO_A_STAT_BYTES: u16 = 9;
+
+/// Multicast groups the module offers unless told otherwise.
+pub const DEFAULT_GROUPS: u32 = 32;
 
 /// Largest message, header included, the module accepts or sends.
 ///
@@ -59,10 +87,20 @@ pub const MAX_PAYLOAD: usize = MAX_MSG_LEN - NLMSG_HDRLEN;
 /// Size of an `NLMSG_ERROR` payload: the error and the original header.
 pub const ERROR_PAYLOAD_LEN: usize = 4 + NLMSG_HDRLEN;
 
-/// `EMSGSIZE`, the one errno the wire format itself produces.
-pub const EMSGSIZE: i32 = 90;
-/// `EOPNOTSUPP`, the answer to a type the module does not know.
+/// Size of `struct nlattr`.
+pub const NLA_HDRLEN: usize = 4;
+/// Attribute type flag: the value is a list of attributes.
+pub const NLA_F_NESTED: u16 = 1 << 15;
+/// Attribute type flag: the value is in network byte order.
+pub const NLA_F_NET_BYTEORDER: u16 = 1 << 14;
+/// The attribute type without its flags.
+pub const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
+
+/// `EOPNOTSUPP`, the answer to a type the module does not know. The kernel
+/// crate has no constant for it, nor for `ENOBUFS`.
 pub const EOPNOTSUPP: i32 = 95;
+/// `ENOBUFS`: a receiver's queue overflowed.
+pub const ENOBUFS: i32 = 105;
 
 /// Rounds `len` up to the netlink alignment (`NLMSG_ALIGN`).
 pub const fn align(len: usize) -> usize {
@@ -266,5 +304,223 @@ impl ErrorPayload {
         b[..4].copy_from_slice(&self.error.to_ne_bytes());
         b[4..].copy_from_slice(&self.request.to_bytes());
         b
+    }
+}
+
+/// One attribute (`struct nlattr` and its value), borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attr<'a> {
+    /// Type, without the `NLA_F_*` flags.
+    pub ty: u16,
+    /// Whether `NLA_F_NESTED` was set.
+    pub nested: bool,
+    /// The value, without padding.
+    pub value: &'a [u8],
+}
+
+impl<'a> Attr<'a> {
+    /// The value as a `u32`, if it is exactly 4 bytes.
+    pub fn u32(&self) -> Option<u32> {
+        Some(u32::from_ne_bytes(self.value.try_into().ok()?))
+    }
+
+    /// The value as a `u64`, if it is exactly 8 bytes.
+    pub fn u64(&self) -> Option<u64> {
+        Some(u64::from_ne_bytes(self.value.try_into().ok()?))
+    }
+
+    /// The attributes nested in this one's value.
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs::new(self.value)
+    }
+}
+
+/// An attribute whose length is below the header or past its container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadAttr {
+    /// Offset of the bad attribute within its container.
+    pub offset: usize,
+}
+
+/// Walks the attributes of a payload (`nla_for_each_attr`), stopping at the
+/// first malformed one. A nested walk ([`Attr::attrs`]) is bounded by its
+/// parent's value.
+pub struct Attrs<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Attrs<'a> {
+    /// Iterates over the attributes in `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Attrs { buf, pos: 0 }
+    }
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = Result<Attr<'a>, BadAttr>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.buf.get(self.pos..)?;
+        if rest.is_empty() {
+            return None;
+        }
+        let offset = self.pos;
+        self.pos = self.buf.len();
+        let bad = Some(Err(BadAttr { offset }));
+        let Some(head) = rest.get(..NLA_HDRLEN) else {
+            return bad;
+        };
+        let len = usize::from(u16_at(head, 0));
+        let ty = u16_at(head, 2);
+        let Some(value) = rest.get(NLA_HDRLEN..len.max(NLA_HDRLEN)).filter(|_| len >= NLA_HDRLEN) else {
+            return bad;
+        };
+        self.pos = offset + align(len).min(rest.len());
+        Some(Ok(Attr {
+            ty: ty & NLA_TYPE_MASK,
+            nested: ty & NLA_F_NESTED != 0,
+            value,
+        }))
+    }
+}
+
+/// Appends one attribute at the start of `out`, zero-padded, and returns
+/// the bytes used.
+pub fn put_attr(out: &mut [u8], ty: u16, value: &[u8]) -> Result<usize, NoRoom> {
+    let len = NLA_HDRLEN + value.len();
+    let space = align(len);
+    let len16 = u16::try_from(len).map_err(|_| NoRoom { need: space, have: out.len() })?;
+    if space > out.len() {
+        return Err(NoRoom {
+            need: space,
+            have: out.len(),
+        });
+    }
+    out[..2].copy_from_slice(&len16.to_ne_bytes());
+    out[2..4].copy_from_slice(&ty.to_ne_bytes());
+    out[NLA_HDRLEN..len].copy_from_slice(value);
+    out[len..space].fill(0);
+    Ok(space)
+}
+
+/// Why a command's attributes were refused (answered with `-EINVAL`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrError {
+    /// An attribute's length is wrong.
+    Malformed(BadAttr),
+    /// A required attribute is missing.
+    Missing(u16),
+    /// A known attribute has a value of the wrong size.
+    BadValue(u16),
+}
+
+impl From<BadAttr> for AttrError {
+    fn from(bad: BadAttr) -> Self {
+        AttrError::Malformed(bad)
+    }
+}
+
+/// The request of `NLECHO_CMD_BROADCAST`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Broadcast<'a> {
+    /// Destination group, 1-based.
+    pub group: u32,
+    /// What to send.
+    pub data: &'a [u8],
+}
+
+impl<'a> Broadcast<'a> {
+    /// Reads a BROADCAST payload; unknown attributes are ignored.
+    pub fn parse(payload: &'a [u8]) -> Result<Self, AttrError> {
+        let (mut group, mut data) = (None, None);
+        for attr in Attrs::new(payload) {
+            let attr = attr?;
+            match attr.ty {
+                NLECHO_A_GROUP => group = Some(attr.u32().ok_or(AttrError::BadValue(attr.ty))?),
+                NLECHO_A_DATA => data = Some(attr.value),
+                _ => {}
+            }
+        }
+        Ok(Broadcast {
+            group: group.ok_or(AttrError::Missing(NLECHO_A_GROUP))?,
+            data: data.ok_or(AttrError::Missing(NLECHO_A_DATA))?,
+        })
+    }
+
+    /// Writes the payload at the start of `out` and returns its length.
+    pub fn put(&self, out: &mut [u8]) -> Result<usize, NoRoom> {
+        let n = put_attr(out, NLECHO_A_GROUP, &self.group.to_ne_bytes())?;
+        let m = put_attr(out.get_mut(n..).unwrap_or_default(), NLECHO_A_DATA, self.data)?;
+        Ok(n + m)
+    }
+}
+
+/// The module's counters: the payload of a STATS reply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Well-formed messages received.
+    pub received: u64,
+    /// Echo replies sent.
+    pub echoed: u64,
+    /// Kernel-initiated messages sent.
+    pub broadcast: u64,
+    /// Replies or messages a receiver did not take.
+    pub dropped: u64,
+    /// Datagrams cut short by a malformed message.
+    pub malformed: u64,
+    /// Requests answered with a negative error.
+    pub errors: u64,
+    /// Payload bytes echoed.
+    pub bytes: u64,
+}
+
+/// Size of a STATS payload: seven `u64` attributes.
+pub const STATS_PAYLOAD_LEN: usize = 7 * (NLA_HDRLEN + 8);
+
+impl Stats {
+    /// Every counter with its attribute type and name, in attribute order.
+    pub fn fields(&self) -> [(u16, &'static str, u64); 7] {
+        [
+            (NLECHO_A_STAT_RECEIVED, "received", self.received),
+            (NLECHO_A_STAT_ECHOED, "echoed", self.echoed),
+            (NLECHO_A_STAT_BROADCAST, "broadcast", self.broadcast),
+            (NLECHO_A_STAT_DROPPED, "dropped", self.dropped),
+            (NLECHO_A_STAT_MALFORMED, "malformed", self.malformed),
+            (NLECHO_A_STAT_ERRORS, "errors", self.errors),
+            (NLECHO_A_STAT_BYTES, "bytes", self.bytes),
+        ]
+    }
+
+    /// The STATS payload.
+    pub fn to_bytes(&self) -> [u8; STATS_PAYLOAD_LEN] {
+        let mut out = [0u8; STATS_PAYLOAD_LEN];
+        let mut at = 0;
+        for (ty, _, value) in self.fields() {
+            // Cannot fail: `out` holds exactly seven u64 attributes.
+            at += put_attr(&mut out[at..], ty, &value.to_ne_bytes()).unwrap_or(0);
+        }
+        out
+    }
+
+    /// Reads a STATS payload; unknown attributes are ignored, missing
+    /// counters read as 0.
+    pub fn parse(payload: &[u8]) -> Result<Self, AttrError> {
+        let mut s = Stats::default();
+        for attr in Attrs::new(payload) {
+            let attr = attr?;
+            let field = match attr.ty {
+                NLECHO_A_STAT_RECEIVED => &mut s.received,
+                NLECHO_A_STAT_ECHOED => &mut s.echoed,
+                NLECHO_A_STAT_BROADCAST => &mut s.broadcast,
+                NLECHO_A_STAT_DROPPED => &mut s.dropped,
+                NLECHO_A_STAT_MALFORMED => &mut s.malformed,
+                NLECHO_A_STAT_ERRORS => &mut s.errors,
+                NLECHO_A_STAT_BYTES => &mut s.bytes,
+                _ => continue,
+            };
+            *field = attr.u64().ok_or(AttrError::BadValue(attr.ty))?;
+        }
+        Ok(s)
     }
 }

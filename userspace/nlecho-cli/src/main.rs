@@ -46,7 +46,7 @@ fn hello(cli: &Cli) -> Result<()> {
         client.port(),
         cli.protocol
     );
-    let reply = client.request(wire::NLECHO_ECHO, wire::NLM_F_REQUEST, msg)?;
+    let reply = client.request(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, msg)?;
     println!(
         "received \"{}\" ({} bytes, type {:#x}, seq {}) from the kernel",
         String::from_utf8_lossy(&reply.payload),

@@ -71,10 +71,10 @@ fn assert_silent(sock: &mut Socket) {
 fn hello_round_trip() {
     let mut c = client();
     let reply = c
-        .request(wire::NLECHO_ECHO, wire::NLM_F_REQUEST, b"Hello")
+        .request(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, b"Hello")
         .unwrap();
     assert_eq!(reply.payload, b"Hello");
-    assert_eq!(reply.header.ty, wire::NLECHO_ECHO);
+    assert_eq!(reply.header.ty, wire::NLECHO_CMD_ECHO);
     assert_eq!(reply.header.len, 21);
     assert_eq!(reply.header.pid, 0, "the kernel's port is 0");
 }
@@ -91,7 +91,7 @@ fn echoes_every_payload_size_up_to_the_maximum() {
     for size in sizes {
         let payload = pattern(size);
         let reply = c
-            .request(wire::NLECHO_ECHO, wire::NLM_F_REQUEST, &payload)
+            .request(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, &payload)
             .unwrap();
         assert_eq!(
             reply.payload.len(),
@@ -123,7 +123,7 @@ fn sequence_numbers_are_echoed() {
     let sock = raw_socket(0);
     for seq in [0, 1, 0xdead_beef, u32::MAX] {
         sock.send_to(
-            &encode(wire::NLECHO_ECHO, wire::NLM_F_REQUEST, seq, b"x"),
+            &encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, seq, b"x"),
             0,
         )
         .unwrap();
@@ -141,11 +141,11 @@ fn several_messages_in_one_sendmsg_are_answered_in_order() {
     let count = 16u32;
     for seq in 0..count {
         let ty = if seq % 2 == 0 {
-            wire::NLECHO_ECHO
+            wire::NLECHO_CMD_ECHO
         } else {
             wire::NLECHO_CLASSIC
         };
-        dgram.extend(encode(ty, 0, 100 + seq, &pattern(seq as usize * 3)));
+        dgram.extend(encode(ty, wire::NLM_F_REQUEST, 100 + seq, &pattern(seq as usize * 3)));
     }
     sock.send_to(&dgram, 0).unwrap();
     for seq in 0..count {
@@ -154,7 +154,7 @@ fn several_messages_in_one_sendmsg_are_answered_in_order() {
         let (h, payload) = &got[0];
         assert_eq!(h.seq, 100 + seq, "replies come in request order");
         let want_ty = if seq % 2 == 0 {
-            wire::NLECHO_ECHO
+            wire::NLECHO_CMD_ECHO
         } else {
             wire::NLMSG_DONE
         };
@@ -168,15 +168,15 @@ fn several_messages_in_one_sendmsg_are_answered_in_order() {
 fn ack_flag_gets_an_ack_after_the_echo() {
     let sock = raw_socket(0);
     let flags = wire::NLM_F_REQUEST | wire::NLM_F_ACK;
-    sock.send_to(&encode(wire::NLECHO_ECHO, flags, 9, b"ack me"), 0)
+    sock.send_to(&encode(wire::NLECHO_CMD_ECHO, flags, 9, b"ack me"), 0)
         .unwrap();
     let echo = recv_all(&sock).unwrap();
-    assert_eq!((echo[0].0.ty, echo[0].0.seq), (wire::NLECHO_ECHO, 9));
+    assert_eq!((echo[0].0.ty, echo[0].0.seq), (wire::NLECHO_CMD_ECHO, 9));
     let ack = recv_all(&sock).unwrap();
     assert_eq!((ack[0].0.ty, ack[0].0.seq), (wire::NLMSG_ERROR, 9));
     let err = ErrorPayload::parse(&ack[0].1).unwrap();
     assert_eq!(err.error, 0);
-    assert_eq!(err.request.ty, wire::NLECHO_ECHO);
+    assert_eq!(err.request.ty, wire::NLECHO_CMD_ECHO);
     assert_eq!(err.request.flags, flags);
 }
 
@@ -199,7 +199,7 @@ fn oversized_request_gets_emsgsize_and_only_the_header_back() {
     dgram[..16].copy_from_slice(
         &Header {
             len: (16 + payload.len()) as u32,
-            ty: wire::NLECHO_ECHO,
+            ty: wire::NLECHO_CMD_ECHO,
             flags: wire::NLM_F_REQUEST,
             seq: 77,
             pid: 0,
@@ -232,7 +232,7 @@ fn replies_go_to_the_sending_socket_not_to_nlmsg_pid() {
     };
     let victim_port = victim.port().unwrap();
     let sender = raw_socket(0);
-    let mut dgram = encode(wire::NLECHO_ECHO, wire::NLM_F_REQUEST, 5, b"spoof");
+    let mut dgram = encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, 5, b"spoof");
     dgram[12..16].copy_from_slice(&victim_port.to_ne_bytes());
     sender.send_to(&dgram, 0).unwrap();
     let got = recv_all(&sender).unwrap();
@@ -269,7 +269,7 @@ fn malformed_datagrams_are_dropped_after_their_valid_prefix() {
         .to_bytes()
         .to_vec()
     };
-    let mut prefixed = encode(wire::NLECHO_ECHO, 0, 1, b"before");
+    let mut prefixed = encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, 1, b"before");
     prefixed.extend(header(u32::MAX));
     let cases: Vec<(&str, Vec<u8>, usize)> = vec![
         ("7 bytes", vec![7; 7], 0),
@@ -287,7 +287,7 @@ fn malformed_datagrams_are_dropped_after_their_valid_prefix() {
         assert_silent(&mut sock);
         // The module still answers afterwards.
         let seq = 1000 + i as u32;
-        sock.send_to(&encode(wire::NLECHO_ECHO, 0, seq, b"after"), 0)
+        sock.send_to(&encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, seq, b"after"), 0)
             .unwrap();
         let got = recv_all(&sock).unwrap();
         assert_eq!(

@@ -55,10 +55,10 @@ fn header_round_trips_in_host_byte_order() {
 
 #[test]
 fn put_writes_length_payload_and_zero_padding() {
-    let out = msg(wire::NLECHO_ECHO, 7, b"Hello");
+    let out = msg(wire::NLECHO_CMD_ECHO, 7, b"Hello");
     assert_eq!(out.len(), 24);
     let h = Header::parse(&out).unwrap();
-    assert_eq!((h.len, h.ty, h.seq), (21, wire::NLECHO_ECHO, 7));
+    assert_eq!((h.len, h.ty, h.seq), (21, wire::NLECHO_CMD_ECHO, 7));
     assert_eq!(&out[16..21], b"Hello");
     assert_eq!(&out[21..], &[0, 0, 0], "padding must be zeroed");
 }
@@ -84,8 +84,8 @@ fn put_refuses_a_short_buffer_and_oversized_payload() {
 #[test]
 fn walks_several_messages_in_order() {
     let mut dgram = msg(0, 1, b"a");
-    dgram.extend(msg(wire::NLECHO_ECHO, 2, b""));
-    dgram.extend(msg(wire::NLECHO_ECHO, 3, &[9; 100]));
+    dgram.extend(msg(wire::NLECHO_CMD_ECHO, 2, b""));
+    dgram.extend(msg(wire::NLECHO_CMD_ECHO, 3, &[9; 100]));
     let got: Vec<_> = Messages::new(&dgram).map(|m| m.unwrap()).collect();
     assert_eq!(got.len(), 3);
     assert_eq!(

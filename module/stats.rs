@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's counters: bumped by the service, read by STATS requests, by
+//! debugfs (`/sys/kernel/debug/nlecho/stats`) and at unload.
+
+#![forbid(unsafe_code)]
+
+use kernel::fmt;
+
+use kernel::sync::atomic::{Atomic, Relaxed};
+
+use crate::wire;
+
+/// One atomic per counter of [`wire::Stats`].
+pub(crate) struct Counters {
+    pub(crate) received: Atomic<u64>,
+    pub(crate) echoed: Atomic<u64>,
+    pub(crate) broadcast: Atomic<u64>,
+    pub(crate) dropped: Atomic<u64>,
+    pub(crate) malformed: Atomic<u64>,
+    pub(crate) errors: Atomic<u64>,
+    pub(crate) bytes: Atomic<u64>,
+}
+
+/// The counters since load or the last RESET_STATS.
+pub(crate) static COUNTERS: Counters = Counters {
+    received: Atomic::new(0),
+    echoed: Atomic::new(0),
+    broadcast: Atomic::new(0),
+    dropped: Atomic::new(0),
+    malformed: Atomic::new(0),
+    errors: Atomic::new(0),
+    bytes: Atomic::new(0),
+};
+
+impl Counters {
+    fn all(&self) -> [&Atomic<u64>; 7] {
+        [
+            &self.received,
+            &self.echoed,
+            &self.broadcast,
+            &self.dropped,
+            &self.malformed,
+            &self.errors,
+            &self.bytes,
+        ]
+    }
+
+    /// The current values. Each is read atomically; together they are not a
+    /// single snapshot, which counters do not need.
+    pub(crate) fn snapshot(&self) -> wire::Stats {
+        let [received, echoed, broadcast, dropped, malformed, errors, bytes] =
+            self.all().map(|c| c.load(Relaxed));
+        wire::Stats {
+            received,
+            echoed,
+            broadcast,
+            dropped,
+            malformed,
+            errors,
+            bytes,
+        }
+    }
+
+    /// Sets every counter to 0.
+    pub(crate) fn reset(&self) {
+        for counter in self.all() {
+            counter.store(0, Relaxed);
+        }
+    }
+}
+
+/// The debugfs file `stats`: one `name value` line per counter.
+pub(crate) struct StatsFile;
+
+impl fmt::Debug for StatsFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (_, name, value)) in COUNTERS.snapshot().fields().into_iter().enumerate() {
+            // debugfs ends the text with a newline of its own.
+            let sep = if i == 0 { "" } else { "\n" };
+            write!(f, "{sep}{name} {value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The counters on one line, `name=value` pairs, for the kernel log.
+pub(crate) struct Summary(pub(crate) wire::Stats);
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (_, name, value) in self.0.fields() {
+            write!(f, " {name}={value}")?;
+        }
+        Ok(())
+    }
+}
