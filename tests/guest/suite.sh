@@ -36,6 +36,9 @@ check "nlecho hello round trip" sh -c 'nlecho hello | grep -q "^received \"Hello
 # The Rust tests against the live module print their own libtest lines.
 /root/kernel_tests --ignored --test-threads=2 2>&1 | grep -v '^$'
 
+# Hostile input; one at a time, as they compare the module's counters.
+/root/hostile_tests --ignored --test-threads=1 2>&1 | grep -v '^$'
+
 check "classic client: SOCK_RAW, fixed port 1, NLMSG_LENGTH" /root/classic_client -t raw -b 1
 check "classic client: SOCK_DGRAM, port getpid(), NLMSG_SPACE(1024)" /root/classic_client -t dgram -b pid -s
 check "classic client: long message" /root/classic_client -m "$(printf '%0900d' 7)"
@@ -44,15 +47,16 @@ check "a second insmod fails" sh -c "! insmod $KO"
 check "the module still answers after the failed insmod" nlecho hello
 
 rmmod_while_busy() {
-  /root/classic_client -H 3 &
-  holder=$!
+  holders=''
+  for i in 1 2 3 4 5 6 7 8; do /root/classic_client -H 4 >/dev/null & holders="$holders $!"; done
   sleep 1
-  if rmmod nlecho; then kill $holder; echo "rmmod succeeded while a socket was open"; return 1; fi
-  nlecho hello || return 1
-  wait $holder
+  err=$(rmmod nlecho 2>&1) && { kill $holders; echo "rmmod succeeded with 8 sockets open"; return 1; }
+  echo "$err"
+  loaded && nlecho hello || return 1
+  wait $holders
   rmmod nlecho && ! loaded
 }
-check "rmmod fails while a client socket is open, succeeds after" rmmod_while_busy
+check "rmmod fails (in use) while 8 client sockets are open, succeeds after" rmmod_while_busy
 check "after rmmod hello reports the module is not loaded" not_loaded_is_one_clear_line
 
 other_protocol() {
@@ -87,7 +91,7 @@ check "the module counts every malformed datagram" malformed_counted
 
 cycles() {
   i=0
-  while [ $i -lt 20 ]; do
+  while [ $i -lt 50 ]; do
     insmod $KO || return 1
     nlecho hello >/dev/null || return 1
     /root/classic_client >/dev/null || return 1
@@ -96,12 +100,13 @@ cycles() {
   done
   ! loaded
 }
-check "20 insmod/hello/rmmod cycles" cycles
+check "50 insmod/traffic/rmmod cycles" cycles
+check "a client started after rmmod says the module is not loaded" not_loaded_is_one_clear_line
 
 dmesg_clean() {
-  ! dmesg | grep -E 'Oops|BUG|WARNING|Call Trace|refcount_t|use-after-free|leak'
+  ! dmesg | grep -E 'Oops|BUG|WARNING|Call Trace|refcount|use-after-free|leak'
 }
-check "guest dmesg has no Oops, BUG or WARNING" dmesg_clean
+check "guest dmesg has no Oops, BUG, WARNING, refcount, leak or use-after-free line" dmesg_clean
 
 unload
 exit $failures
