@@ -123,7 +123,7 @@ fn malformed_forms() -> Vec<Vec<u8>> {
         bcast([group(99), data.clone()].concat()),
         // Unknown types and flags.
         message(0x7fff, REQ | wire::NLM_F_ACK, 3, b"?"),
-        message(0xffff, 0xffff & !wire::NLM_F_ACK, 4, b"?"),
+        message(0xffff, !wire::NLM_F_ACK, 4, b"?"),
         message(wire::NLMSG_ERROR, REQ | wire::NLM_F_ACK, 5, &[0xff; 20]),
         message(wire::NLMSG_DONE, 0, 6, b""),
         message(wire::NLECHO_CMD_ECHO, 0, 7, b"no NLM_F_REQUEST"),
