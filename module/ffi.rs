@@ -42,7 +42,11 @@ unsafe fn bytes<'a>(data: *const c_void, size: usize) -> Result<&'a [u8]> {
 ///
 /// `data` must point to `size` readable bytes, or `size` must be 0.
 #[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_unicast(data: *const c_void, size: usize, portid: u32) -> c_int {
+pub(crate) unsafe extern "C" fn nlecho_unicast(
+    data: *const c_void,
+    size: usize,
+    portid: u32,
+) -> c_int {
     from_result(|| {
         // SAFETY: Guaranteed by this function's safety requirements; the
         // bytes are copied into the message before we return.
@@ -62,7 +66,11 @@ pub(crate) unsafe extern "C" fn nlecho_unicast(data: *const c_void, size: usize,
 ///
 /// `data` must point to `size` readable bytes, or `size` must be 0.
 #[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_broadcast(data: *const c_void, size: usize, group: u32) -> c_int {
+pub(crate) unsafe extern "C" fn nlecho_broadcast(
+    data: *const c_void,
+    size: usize,
+    group: u32,
+) -> c_int {
     from_result(|| {
         // SAFETY: Guaranteed by this function's safety requirements; the
         // bytes are copied into the message before we return.

@@ -270,7 +270,9 @@ impl<'a> Request<'a> {
     /// namespace when it opened the socket (`netlink_net_capable()`).
     pub(crate) fn net_admin(&self) -> bool {
         // SAFETY: By the type invariant `skb` is a live netlink skb.
-        unsafe { bindings::netlink_net_capable(self.skb.as_ptr(), bindings::CAP_NET_ADMIN as c_int) }
+        unsafe {
+            bindings::netlink_net_capable(self.skb.as_ptr(), bindings::CAP_NET_ADMIN as c_int)
+        }
     }
 
     /// A sender for the kernel socket that received this datagram.

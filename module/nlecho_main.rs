@@ -97,7 +97,10 @@ impl kernel::Module for NlEcho {
 
         // The socket is created last: once it exists, requests may arrive.
         let debugfs = debugfs::Dir::new(c"nlecho");
-        let stats_file = KBox::pin_init(debugfs.read_only_file(c"stats", stats::StatsFile), GFP_KERNEL)?;
+        let stats_file = KBox::pin_init(
+            debugfs.read_only_file(c"stats", stats::StatsFile),
+            GFP_KERNEL,
+        )?;
         let socket = netlink::KernelSocket::new::<service::Service>(protocol, &config, module)
             .inspect_err(|_| {
                 pr_err!(

@@ -132,7 +132,11 @@ fn status(request: &Request<'_>, req: Header, error: i32) {
         seq: req.seq,
         ..Header::default()
     };
-    let payload = wire::ErrorPayload { error, request: req }.to_bytes();
+    let payload = wire::ErrorPayload {
+        error,
+        request: req,
+    }
+    .to_bytes();
     match Message::single(header, &payload, Gfp::Kernel) {
         Ok(msg) => {
             deliver(request.reply(msg));

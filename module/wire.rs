@@ -373,7 +373,10 @@ impl<'a> Iterator for Attrs<'a> {
         };
         let len = usize::from(u16_at(head, 0));
         let ty = u16_at(head, 2);
-        let Some(value) = rest.get(NLA_HDRLEN..len.max(NLA_HDRLEN)).filter(|_| len >= NLA_HDRLEN) else {
+        let Some(value) = rest
+            .get(NLA_HDRLEN..len.max(NLA_HDRLEN))
+            .filter(|_| len >= NLA_HDRLEN)
+        else {
             return bad;
         };
         self.pos = offset + align(len).min(rest.len());
@@ -390,7 +393,10 @@ impl<'a> Iterator for Attrs<'a> {
 pub fn put_attr(out: &mut [u8], ty: u16, value: &[u8]) -> Result<usize, NoRoom> {
     let len = NLA_HDRLEN + value.len();
     let space = align(len);
-    let len16 = u16::try_from(len).map_err(|_| NoRoom { need: space, have: out.len() })?;
+    let len16 = u16::try_from(len).map_err(|_| NoRoom {
+        need: space,
+        have: out.len(),
+    })?;
     if space > out.len() {
         return Err(NoRoom {
             need: space,
@@ -451,7 +457,11 @@ impl<'a> Broadcast<'a> {
     /// Writes the payload at the start of `out` and returns its length.
     pub fn put(&self, out: &mut [u8]) -> Result<usize, NoRoom> {
         let n = put_attr(out, NLECHO_A_GROUP, &self.group.to_ne_bytes())?;
-        let m = put_attr(out.get_mut(n..).unwrap_or_default(), NLECHO_A_DATA, self.data)?;
+        let m = put_attr(
+            out.get_mut(n..).unwrap_or_default(),
+            NLECHO_A_DATA,
+            self.data,
+        )?;
         Ok(n + m)
     }
 }

@@ -46,7 +46,11 @@ impl kernel::Module for NlEchoTrigger {
         }
         if group != 0 {
             nlecho_api::broadcast(text, group).inspect_err(|e| {
-                pr_err!("broadcast to group {} failed: error {}\n", group, e.to_errno());
+                pr_err!(
+                    "broadcast to group {} failed: error {}\n",
+                    group,
+                    e.to_errno()
+                );
             })?;
             pr_info!("sent {} bytes to group {}\n", text.len(), group);
         }
