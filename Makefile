@@ -3,6 +3,7 @@
 #   make          build nlecho.ko against KDIR and the nlecho CLI
 #   make run      the hello round trip in Debian's stock kernel under QEMU
 #   make test     every test; ends with "N passed, N failed"
+#   make bench    Rust module vs C module vs floor; writes docs/BENCHMARKS.md
 #
 # KDIR defaults to the running kernel's build directory when it has Rust
 # support (rust/libkernel.rmeta), otherwise to the stock kernel's build root.
@@ -18,7 +19,7 @@ BIN := target/x86_64-unknown-linux-gnu/release/nlecho
 # Warnings are errors in CI (W=e makes kbuild pass -Werror and -Dwarnings).
 KBUILD_W := $(if $(CI),W=e)
 
-.PHONY: all module vm-module userspace run test clean
+.PHONY: all module vm-module userspace run test bench clean
 
 all: module userspace
 
@@ -41,6 +42,9 @@ run: vm-module userspace
 
 test: vm-module userspace
 	tests/run
+
+bench: vm-module userspace
+	scripts/bench
 
 clean:
 	$(CARGO) clean

@@ -7,6 +7,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use nlecho::{wire, Client};
 
+mod bench;
+
 /// Exit status for errors not listed below.
 const EXIT_FAILURE: u8 = 1;
 /// Exit status when no kernel socket serves the protocol.
@@ -34,6 +36,8 @@ enum Command {
     ///
     /// Example: nlecho hello
     Hello,
+    /// Benchmark the Rust module against its C twin and the floor.
+    Bench(bench::BenchArgs),
 }
 
 fn hello(cli: &Cli) -> Result<()> {
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hello => hello(&cli).context("hello"),
+        Command::Bench(ref args) => bench::main(args).context("bench"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

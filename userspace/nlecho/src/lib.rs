@@ -7,6 +7,7 @@
 #[path = "../../../module/wire.rs"]
 pub mod wire;
 
+pub mod bench;
 mod client;
 mod error;
 mod socket;

@@ -145,7 +145,12 @@ fn several_messages_in_one_sendmsg_are_answered_in_order() {
         } else {
             wire::NLECHO_CLASSIC
         };
-        dgram.extend(encode(ty, wire::NLM_F_REQUEST, 100 + seq, &pattern(seq as usize * 3)));
+        dgram.extend(encode(
+            ty,
+            wire::NLM_F_REQUEST,
+            100 + seq,
+            &pattern(seq as usize * 3),
+        ));
     }
     sock.send_to(&dgram, 0).unwrap();
     for seq in 0..count {
@@ -287,8 +292,11 @@ fn malformed_datagrams_are_dropped_after_their_valid_prefix() {
         assert_silent(&mut sock);
         // The module still answers afterwards.
         let seq = 1000 + i as u32;
-        sock.send_to(&encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, seq, b"after"), 0)
-            .unwrap();
+        sock.send_to(
+            &encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, seq, b"after"),
+            0,
+        )
+        .unwrap();
         let got = recv_all(&sock).unwrap();
         assert_eq!(
             (got[0].0.seq, got[0].1.as_slice()),
