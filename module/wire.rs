@@ -150,7 +150,7 @@ impl Header {
     }
 
     /// The header as it goes on the wire.
-    pub fn to_bytes(&self) -> [u8; NLMSG_HDRLEN] {
+    pub fn to_bytes(self) -> [u8; NLMSG_HDRLEN] {
         let mut b = [0u8; NLMSG_HDRLEN];
         b[0..4].copy_from_slice(&self.len.to_ne_bytes());
         b[4..6].copy_from_slice(&self.ty.to_ne_bytes());
@@ -299,7 +299,7 @@ impl ErrorPayload {
     }
 
     /// The payload as it goes on the wire.
-    pub fn to_bytes(&self) -> [u8; ERROR_PAYLOAD_LEN] {
+    pub fn to_bytes(self) -> [u8; ERROR_PAYLOAD_LEN] {
         let mut b = [0u8; ERROR_PAYLOAD_LEN];
         b[..4].copy_from_slice(&self.error.to_ne_bytes());
         b[4..].copy_from_slice(&self.request.to_bytes());
@@ -503,7 +503,7 @@ impl Stats {
     }
 
     /// The STATS payload.
-    pub fn to_bytes(&self) -> [u8; STATS_PAYLOAD_LEN] {
+    pub fn to_bytes(self) -> [u8; STATS_PAYLOAD_LEN] {
         let mut out = [0u8; STATS_PAYLOAD_LEN];
         let mut at = 0;
         for (ty, _, value) in self.fields() {

@@ -40,3 +40,18 @@ in_buildroot() {
   umount "$BUILDROOT/proc" || die "cannot unmount $BUILDROOT/proc; unmount it by hand"
   return $rc
 }
+
+# Copy the module sources to $1, a directory inside the build root.
+stage_sources() {
+  rm -rf "${BUILDROOT:?}$1" && mkdir -p "$BUILDROOT$1"
+  cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/benches" "$BUILDROOT$1/" \
+    || die "cannot copy the module sources into $BUILDROOT$1"
+}
+
+# kbuild DIR ARGS...: kbuild for the external module in DIR (a build-root
+# path) against the prepared tree, with the compiler the kernel was built with.
+kbuild() {
+  local dir=$1; shift
+  in_buildroot make -C "$KOUT" M="$dir" CC=x86_64-linux-gnu-gcc-16 HOSTCC=x86_64-linux-gnu-gcc-16 \
+    -j"$(nproc)" "$@"
+}

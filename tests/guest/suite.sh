@@ -103,6 +103,17 @@ cycles() {
 check "50 insmod/traffic/rmmod cycles" cycles
 check "a client started after rmmod says the module is not loaded" not_loaded_is_one_clear_line
 
+# /root/installed is what `make install DESTDIR=...` put in lib/modules.
+on_demand() {
+  unload
+  mkdir -p /lib && cp -r /root/installed /lib/modules || return 1
+  ! loaded || return 1
+  nlecho hello | grep -q '^received "Hello"' || return 1
+  loaded || { echo "hello worked but nlecho is not in /proc/modules"; return 1; }
+  rmmod nlecho && rm -rf /lib/modules
+}
+check "installed, the first socket() on protocol 30 loads nlecho via its alias" on_demand
+
 dmesg_clean() {
   ! dmesg | grep -E 'Oops|BUG|WARNING|Call Trace|refcount|use-after-free|leak'
 }
