@@ -158,7 +158,10 @@ impl Sender<'_> {
     /// it per listener with `gfp`. Never blocks: a listener whose queue is
     /// full loses the message and sees `ENOBUFS`. Fails with `ESRCH` when
     /// nobody listens.
-    pub(crate) fn broadcast(self, msg: Message, group: u32, gfp: Gfp) -> Result {
+    pub(crate) fn broadcast(self, mut msg: Message, group: u32, gfp: Gfp) -> Result {
+        // Listeners read the group from `nl_pktinfo`/`sockaddr_nl`, as
+        // after `nlmsg_multicast()`.
+        msg.set_dst_group(group);
         // SAFETY: By the type invariant `sk` is live. `into_raw` hands over
         // the skb, which `netlink_broadcast()` consumes in every case.
         let ret = unsafe {
@@ -257,13 +260,9 @@ impl<'a> Request<'a> {
     ///
     /// Unlike `nlmsg_pid`, which the sender writes, this cannot be forged.
     pub(crate) fn sender_port(&self) -> u32 {
-        // SAFETY: By the type invariant the control block is a
-        // `netlink_skb_parms`; `cb` is 8-byte aligned in C, so the cast
-        // pointer is aligned for it.
-        unsafe {
-            let parms = (&raw const (*self.skb.as_ptr()).cb).cast::<bindings::netlink_skb_parms>();
-            (*parms).portid
-        }
+        // SAFETY: By the type invariant `skb` is a live netlink datagram,
+        // whose control block the netlink core filled in.
+        unsafe { (*netlink_cb(self.skb)).portid }
     }
 
     /// Whether the sender had `CAP_NET_ADMIN` over the socket's network
@@ -288,6 +287,20 @@ impl<'a> Request<'a> {
     pub(crate) fn reply(&self, msg: Message) -> Result {
         self.sender().unicast(msg, self.sender_port())
     }
+}
+
+/// `NETLINK_CB(skb)`: the netlink view of the skb's control block.
+///
+/// # Safety
+///
+/// `skb` must point to a live sk_buff. The result is valid as long as the
+/// skb is, and may be dereferenced only by its owner or, for reading, while
+/// the netlink core hands the skb to us.
+unsafe fn netlink_cb(skb: NonNull<bindings::sk_buff>) -> *mut bindings::netlink_skb_parms {
+    // SAFETY: By the safety requirements `skb` is live. `cb` is 48 bytes,
+    // 8-byte aligned, and netlink keeps a `netlink_skb_parms` (checked to
+    // fit by the kernel's `BUILD_BUG_ON`) at its start.
+    unsafe { (&raw mut (*skb.as_ptr()).cb).cast::<bindings::netlink_skb_parms>() }
 }
 
 /// The input callback the netlink core calls; it hands the datagram to `H`.
@@ -367,6 +380,14 @@ impl Message {
         // INVARIANT: `space` bytes of tailroom were used.
         self.room -= space;
         Ok(())
+    }
+
+    /// Records the multicast group the datagram is sent to
+    /// (`NETLINK_CB(skb).dst_group`).
+    fn set_dst_group(&mut self, group: u32) {
+        // SAFETY: By the type invariant we own the skb exclusively, so
+        // nothing else reads or writes its control block now.
+        unsafe { (*netlink_cb(self.skb)).dst_group = group };
     }
 
     /// Gives up ownership of the skb to a function that consumes it.

@@ -3,22 +3,7 @@
 # `scripts/vm-run --no-load`; prints one PASS:/FAIL: line per check, and the
 # Rust tests print their own libtest lines. tests/run counts both.
 
-KO=/root/nlecho.ko
-failures=0
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; failures=$((failures + 1)); }
-# check NAME CMD...: passes when CMD succeeds; shows its output otherwise.
-check() {
-  name=$1; shift
-  if "$@" >/tmp/out 2>&1; then pass "$name"; else fail "$name" "$(tail -n 4 /tmp/out | tr '\n' ' ')"; fi
-}
-loaded() { grep -q '^nlecho ' /proc/modules; }
-unload() { ! loaded || rmmod nlecho; }
-
-# dmesg since the last mark, so each check reads only its own lines.
-mark() { dmesg | wc -l >/tmp/mark; }
-since_mark() { dmesg | tail -n +$(($(cat /tmp/mark) + 1)); }
+. /root/lib.sh
 
 not_loaded_is_one_clear_line() {
   out=$(nlecho hello 2>&1); rc=$?
@@ -39,6 +24,10 @@ check "nlecho hello round trip" sh -c 'nlecho hello | grep -q "^received \"Hello
 # Hostile input; one at a time, as they compare the module's counters.
 /root/hostile_tests --ignored --test-threads=1 2>&1 | grep -v '^$'
 
+# The CLI, kernel-initiated messages and the permission policy; each part
+# expects nlecho loaded on protocol 30 and leaves it so.
+for part in cli trigger policy; do sh /root/$part.sh; done
+
 check "classic client: SOCK_RAW, fixed port 1, NLMSG_LENGTH" /root/classic_client -t raw -b 1
 check "classic client: SOCK_DGRAM, port getpid(), NLMSG_SPACE(1024)" /root/classic_client -t dgram -b pid -s
 check "classic client: long message" /root/classic_client -m "$(printf '%0900d' 7)"
@@ -52,9 +41,9 @@ rmmod_while_busy() {
   sleep 1
   err=$(rmmod nlecho 2>&1) && { kill $holders; echo "rmmod succeeded with 8 sockets open"; return 1; }
   echo "$err"
-  loaded && nlecho hello || return 1
+  loaded nlecho && nlecho hello || return 1
   wait $holders
-  rmmod nlecho && ! loaded
+  rmmod nlecho && ! loaded nlecho
 }
 check "rmmod fails (in use) while 8 client sockets are open, succeeds after" rmmod_while_busy
 check "after rmmod hello reports the module is not loaded" not_loaded_is_one_clear_line
@@ -73,7 +62,7 @@ check "protocol=31 serves the classic client on 31" other_protocol
 bad_protocol() {
   mark
   if insmod $KO protocol="$1"; then rmmod nlecho; echo "insmod protocol=$1 succeeded"; return 1; fi
-  ! loaded && since_mark | grep -q "nlecho: cannot register netlink protocol $1: $2"
+  ! loaded nlecho && since_mark | grep -q "nlecho: cannot register netlink protocol $1: $2"
 }
 check "protocol=32 is refused as out of range in dmesg" bad_protocol 32 "out of range"
 check "protocol=0 (NETLINK_ROUTE) is refused as in use in dmesg" bad_protocol 0 "already in use"
@@ -98,26 +87,23 @@ cycles() {
     rmmod nlecho || return 1
     i=$((i + 1))
   done
-  ! loaded
+  ! loaded nlecho
 }
 check "50 insmod/traffic/rmmod cycles" cycles
 check "a client started after rmmod says the module is not loaded" not_loaded_is_one_clear_line
 
 # /root/installed is what `make install DESTDIR=...` put in lib/modules.
 on_demand() {
-  unload
+  unload nlecho
   mkdir -p /lib && cp -r /root/installed /lib/modules || return 1
-  ! loaded || return 1
+  ! loaded nlecho || return 1
   nlecho hello | grep -q '^received "Hello"' || return 1
-  loaded || { echo "hello worked but nlecho is not in /proc/modules"; return 1; }
+  loaded nlecho || { echo "hello worked but nlecho is not in /proc/modules"; return 1; }
   rmmod nlecho && rm -rf /lib/modules
 }
 check "installed, the first socket() on protocol 30 loads nlecho via its alias" on_demand
 
-dmesg_clean() {
-  ! dmesg | grep -E 'Oops|BUG|WARNING|Call Trace|refcount|use-after-free|leak'
-}
 check "guest dmesg has no Oops, BUG, WARNING, refcount, leak or use-after-free line" dmesg_clean
 
-unload
+unload nlecho
 exit $failures

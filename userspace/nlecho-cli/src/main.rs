@@ -1,5 +1,6 @@
 //! `nlecho`: the command-line peer of the nlecho kernel module.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -8,24 +9,46 @@ use clap::{Parser, Subcommand};
 use nlecho::{wire, Client};
 
 mod bench;
+mod broadcast;
+mod capture;
+mod exit;
+mod hello;
+mod json;
+mod listen;
+mod output;
+mod payload;
+mod peer;
+mod send;
+mod signals;
+mod stats;
+mod trace;
 
-/// Exit status for errors not listed below.
-const EXIT_FAILURE: u8 = 1;
-/// Exit status when no kernel socket serves the protocol.
-const EXIT_NOT_LOADED: u8 = 3;
-/// Exit status when the kernel did not answer in time.
-const EXIT_TIMEOUT: u8 = 4;
+/// How long request/reply commands wait for each answer by default.
+const DEFAULT_TIMEOUT: Duration = Duration::from_millis(2000);
 
 /// Talk to the nlecho kernel module over netlink.
 #[derive(Parser)]
-#[command(version, about, propagate_version = true)]
+#[command(version, about, propagate_version = true, after_help = exit::HELP)]
 struct Cli {
     /// Netlink protocol number the module serves.
-    #[arg(long, global = true, default_value_t = wire::NETLINK_NLECHO)]
+    #[arg(long, global = true, default_value_t = wire::NETLINK_NLECHO, help_heading = "Global options")]
     protocol: u32,
-    /// How long to wait for each reply, in milliseconds.
-    #[arg(long, global = true, default_value_t = 2000, value_name = "MS")]
-    timeout: u64,
+    /// Milliseconds to wait: for each answer from the kernel (default
+    /// 2000), or, when listening, for the next message (default: forever).
+    /// 0 waits forever.
+    #[arg(
+        long,
+        global = true,
+        value_name = "MS",
+        help_heading = "Global options"
+    )]
+    timeout: Option<u64>,
+    /// Print one JSON object per line on stdout instead of text.
+    #[arg(long, global = true, help_heading = "Global options")]
+    json: bool,
+    /// Print the header of every message sent and received on stderr.
+    #[arg(short, long, global = true, help_heading = "Global options")]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,57 +56,87 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Send "Hello" to the kernel and print its echo.
-    ///
-    /// Example: nlecho hello
+    #[command(after_help = hello::EXAMPLES)]
     Hello,
+    /// Send a message to the kernel and print its replies.
+    #[command(after_help = send::EXAMPLES)]
+    Send(send::SendArgs),
+    /// Join multicast groups and print what the kernel and peers send to them.
+    #[command(after_help = listen::EXAMPLES)]
+    Listen(listen::ListenArgs),
+    /// Ask the kernel to send a message to a multicast group (BROADCAST).
+    #[command(after_help = broadcast::EXAMPLES)]
+    Broadcast(broadcast::BroadcastArgs),
+    /// Print the module's counters, or reset them.
+    #[command(after_help = stats::EXAMPLES)]
+    Stats(stats::StatsArgs),
+    /// Messages between user sockets over the same protocol.
+    #[command(subcommand)]
+    Peer(peer::PeerCommand),
     /// Benchmark the Rust module against its C twin and the floor.
     Bench(bench::BenchArgs),
 }
 
-fn hello(cli: &Cli) -> Result<()> {
-    let mut client = Client::connect(cli.protocol, Duration::from_millis(cli.timeout))?;
-    let msg = b"Hello";
-    println!(
-        "sent     \"{}\" ({} bytes) from port {} to the kernel on netlink protocol {}",
-        String::from_utf8_lossy(msg),
-        msg.len(),
-        client.port(),
-        cli.protocol
-    );
-    let reply = client.request(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, msg)?;
-    println!(
-        "received \"{}\" ({} bytes, type {:#x}, seq {}) from the kernel",
-        String::from_utf8_lossy(&reply.payload),
-        reply.payload.len(),
-        reply.header.ty,
-        reply.header.seq
-    );
-    anyhow::ensure!(
-        reply.payload == msg,
-        "the reply does not match what was sent"
-    );
-    Ok(())
+/// Settings every command reads.
+pub struct Ctx {
+    /// The netlink protocol.
+    pub protocol: u32,
+    /// `--timeout`, if given.
+    pub timeout: Option<Duration>,
+    /// Where results go.
+    pub out: output::Out,
+    /// `-v`.
+    pub verbose: bool,
 }
 
-fn exit_code(err: &anyhow::Error) -> u8 {
-    match err.downcast_ref::<nlecho::Error>() {
-        Some(nlecho::Error::ModuleNotLoaded { .. }) => EXIT_NOT_LOADED,
-        Some(nlecho::Error::Timeout { .. }) => EXIT_TIMEOUT,
-        _ => EXIT_FAILURE,
+impl Ctx {
+    /// A client of the kernel with the chosen taps.
+    pub fn client(&self, pcap: Option<&Path>) -> Result<Client> {
+        let client = Client::connect(self.protocol, self.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
+        capture::attach(client.socket(), self.verbose, pcap)?;
+        Ok(client)
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let ctx = Ctx {
+        protocol: cli.protocol,
+        timeout: cli.timeout.map(Duration::from_millis),
+        out: output::Out::new(cli.json),
+        verbose: cli.verbose,
+    };
+    match &cli.command {
+        Command::Hello => hello::run(&ctx).context("hello"),
+        Command::Send(args) => send::run(&ctx, args).context("send"),
+        Command::Listen(args) => listen::run(&ctx, args).context("listen"),
+        Command::Broadcast(args) => broadcast::run(&ctx, args).context("broadcast"),
+        Command::Stats(args) => stats::run(&ctx, args).context("stats"),
+        Command::Peer(cmd) => peer::run(&ctx, cmd).context(match cmd {
+            peer::PeerCommand::Listen(_) => "peer listen",
+            peer::PeerCommand::Send(_) => "peer send",
+        }),
+        Command::Bench(args) => bench::main(args).context("bench"),
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Hello => hello(&cli).context("hello"),
-        Command::Bench(ref args) => bench::main(args).context("bench"),
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version end here too, successfully.
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit::OK),
         Err(err) => {
             eprintln!("nlecho: {err:#}");
-            ExitCode::from(exit_code(&err))
+            ExitCode::from(exit::code(&err))
         }
     }
 }

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use nix::errno::Errno;
 use nix::sys::socket::{sendmsg, setsockopt, sockopt, MsgFlags, NetlinkAddr};
 
 use crate::error::{Error, Result};
@@ -320,10 +319,7 @@ fn listen(sock: &Socket, count: usize) -> (u64, Instant) {
                 last = Instant::now();
             }
             // An overrun: the drops the caller counts.
-            Err(Error::Sys {
-                errno: Errno::ENOBUFS,
-                ..
-            }) => {}
+            Err(Error::Overrun) => {}
             Err(_) => break,
         }
     }

@@ -2,6 +2,7 @@
 //! each with a message that fits on one line.
 
 use std::fmt;
+use std::io;
 use std::time::Duration;
 
 use nix::errno::Errno;
@@ -11,7 +12,7 @@ use crate::wire;
 /// Result of the library's operations.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// What went wrong talking to the module.
+/// What went wrong talking to the module or to a peer.
 #[derive(Debug)]
 pub enum Error {
     /// `socket()` said `EPROTONOSUPPORT`: no kernel socket serves the protocol.
@@ -19,14 +20,14 @@ pub enum Error {
         /// The protocol asked for.
         protocol: u32,
     },
-    /// No matching reply arrived in time.
+    /// Nothing (or no matching reply) arrived in time.
     Timeout {
         /// How long we waited.
         after: Duration,
     },
     /// A system call failed.
     Sys {
-        /// Which call.
+        /// Which call, and on what.
         op: &'static str,
         /// Its errno.
         errno: Errno,
@@ -35,9 +36,23 @@ pub enum Error {
     Kernel {
         /// The errno, positive.
         errno: Errno,
+        /// The extended ACK message (`NLMSGERR_ATTR_MSG`), if one came.
+        message: Option<String>,
     },
-    /// A reply could not be parsed.
+    /// `recvmsg()` said `ENOBUFS`: the receive queue overflowed and messages
+    /// were dropped. The socket stays usable.
+    Overrun,
+    /// A blocking call was interrupted by a signal (`EINTR`).
+    Interrupted,
+    /// A datagram could not be walked.
     Malformed(wire::Malformed),
+    /// A reply's attributes could not be parsed.
+    BadAttrs(wire::AttrError),
+    /// A reply is shorter or otherwise different from what its type promises.
+    BadReply {
+        /// What is wrong with it.
+        what: &'static str,
+    },
     /// A reply was larger than the receive buffer and was cut.
     Truncated {
         /// Bytes the buffer held.
@@ -48,11 +63,59 @@ pub enum Error {
         /// Its size.
         len: usize,
     },
+    /// A multicast group that cannot be used this way.
+    BadGroup {
+        /// The group.
+        group: u32,
+        /// Why.
+        why: &'static str,
+    },
+    /// A request that cannot be built as asked.
+    Build {
+        /// What is wrong with it.
+        what: &'static str,
+    },
     /// A reply of a type the request cannot produce.
     UnexpectedReply {
         /// The reply's type.
         ty: u16,
     },
+    /// Reading or writing a file (a capture) failed.
+    Io {
+        /// What was being done.
+        context: &'static str,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+/// What an errno means in nlecho's protocol (docs/PROTOCOL.md), if anything
+/// more than its description.
+fn kernel_hint(errno: Errno) -> Option<&'static str> {
+    Some(match errno {
+        Errno::EPERM => "needs CAP_NET_ADMIN",
+        Errno::EINVAL => "a missing or malformed attribute",
+        Errno::ERANGE => "group outside 1..groups of the module",
+        Errno::EOPNOTSUPP => "message type unknown to the module",
+        Errno::EMSGSIZE => "message larger than the module's 65536-byte maximum",
+        _ => return None,
+    })
+}
+
+/// Hints for system calls whose errors have a protocol-level cause.
+fn sys_hint(op: &str, errno: Errno) -> Option<&'static str> {
+    Some(match (op, errno) {
+        (crate::socket::OP_JOIN, Errno::EPERM) => {
+            "joining a group needs CAP_NET_ADMIN, or the module parameter nonroot_recv=1"
+        }
+        (crate::socket::OP_JOIN, Errno::EINVAL) => "no such group: above the module's groups?",
+        (crate::socket::OP_SEND_PEER, Errno::EPERM) => {
+            "sending to another port or a group needs CAP_NET_ADMIN, or the module parameter nonroot_send=1"
+        }
+        (crate::socket::OP_SEND_PEER, Errno::ECONNREFUSED) => "no socket is bound to that port",
+        (crate::socket::OP_BIND, Errno::EADDRINUSE) => "another socket is bound to that port",
+        _ => return None,
+    })
 }
 
 impl fmt::Display for Error {
@@ -63,30 +126,125 @@ impl fmt::Display for Error {
                 "no kernel socket on netlink protocol {protocol}: is the nlecho module loaded? (insmod nlecho.ko)"
             ),
             Error::Timeout { after } => {
-                write!(f, "no reply from the kernel within {} ms", after.as_millis())
+                write!(f, "nothing received within {} ms", after.as_millis())
             }
-            Error::Sys { op, errno } => write!(f, "{op}: {}", errno.desc()),
-            Error::Kernel { errno } => {
-                write!(f, "kernel answered with error {}: {}", *errno as i32, errno.desc())
+            Error::Sys { op, errno } => {
+                write!(f, "{op}: {}", errno.desc())?;
+                if let Some(hint) = sys_hint(op, *errno) {
+                    write!(f, " ({hint})")?;
+                }
+                Ok(())
             }
-            Error::Malformed(m) => write!(f, "malformed reply: {m:?}"),
+            Error::Kernel { errno, message } => {
+                write!(
+                    f,
+                    "kernel answered with error -{}: {}",
+                    *errno as i32,
+                    errno.desc()
+                )?;
+                match (message, kernel_hint(*errno)) {
+                    (Some(m), _) => write!(f, " ({m})"),
+                    (None, Some(hint)) => write!(f, " ({hint})"),
+                    (None, None) => Ok(()),
+                }
+            }
+            Error::Overrun => write!(f, "lost messages: receive buffer overrun (ENOBUFS)"),
+            Error::Interrupted => write!(f, "interrupted"),
+            Error::Malformed(m) => write!(f, "malformed datagram: {m:?}"),
+            Error::BadAttrs(e) => write!(f, "malformed attributes: {e:?}"),
+            Error::BadReply { what } => write!(f, "malformed reply: {what}"),
             Error::Truncated { len } => {
-                write!(f, "reply larger than the {len}-byte receive buffer was cut")
+                write!(f, "datagram larger than the {len}-byte receive buffer was cut")
             }
             Error::TooLarge { len } => write!(
                 f,
                 "payload of {len} bytes exceeds the protocol's maximum of {} bytes",
                 wire::MAX_PAYLOAD
             ),
+            Error::BadGroup { group, why } => write!(f, "group {group}: {why}"),
+            Error::Build { what } => write!(f, "cannot build the request: {what}"),
             Error::UnexpectedReply { ty } => write!(f, "unexpected reply of type {ty:#x}"),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 impl Error {
     pub(crate) fn sys(op: &'static str) -> impl FnOnce(Errno) -> Error {
         move |errno| Error::Sys { op, errno }
+    }
+
+    pub(crate) fn io(context: &'static str) -> impl FnOnce(io::Error) -> Error {
+        move |source| Error::Io { context, source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_errors_name_the_errno_and_the_protocol_reason() {
+        let e = Error::Kernel {
+            errno: Errno::EPERM,
+            message: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "kernel answered with error -1: Operation not permitted (needs CAP_NET_ADMIN)"
+        );
+        let e = Error::Kernel {
+            errno: Errno::EINVAL,
+            message: Some("GROUP missing".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "kernel answered with error -22: Invalid argument (GROUP missing)"
+        );
+    }
+
+    #[test]
+    fn every_message_is_one_line() {
+        let all = [
+            Error::ModuleNotLoaded { protocol: 30 },
+            Error::Timeout {
+                after: Duration::from_millis(5),
+            },
+            Error::Sys {
+                op: crate::socket::OP_JOIN,
+                errno: Errno::EPERM,
+            },
+            Error::Overrun,
+            Error::Interrupted,
+            Error::Malformed(wire::Malformed::Truncated { avail: 3 }),
+            Error::BadAttrs(wire::AttrError::Missing(1)),
+            Error::BadReply { what: "x" },
+            Error::Truncated { len: 4 },
+            Error::TooLarge { len: 70_000 },
+            Error::BadGroup { group: 0, why: "y" },
+            Error::Build { what: "z" },
+            Error::UnexpectedReply { ty: 9 },
+            Error::Io {
+                context: "c",
+                source: io::Error::other("e"),
+            },
+        ];
+        for e in all {
+            let s = e.to_string();
+            assert!(!s.is_empty() && !s.contains('\n'), "{s:?}");
+        }
+        assert_eq!(
+            Error::Overrun.to_string(),
+            "lost messages: receive buffer overrun (ENOBUFS)"
+        );
     }
 }

@@ -1,17 +1,25 @@
 //! Userspace side of nlecho: the shared wire format, a netlink socket for
-//! custom protocols, and a request/reply client.
+//! custom protocols, a request/reply client, and pcap captures.
 //!
 //! The wire format is the very file the kernel module compiles, so both
-//! sides agree by construction.
+//! sides agree by construction; the modules around it add what only
+//! userspace needs (heap buffers, sockets, files).
 
 #[path = "../../../module/wire.rs"]
 pub mod wire;
 
+pub mod ack;
+pub mod attr;
 pub mod bench;
 mod client;
 mod error;
+pub mod frame;
+pub mod pcap;
 mod socket;
+pub mod sockopt;
+mod tap;
 
-pub use client::{Client, Reply};
+pub use client::{Client, Exchange, Reply};
 pub use error::{Error, Result};
-pub use socket::{Datagram, Socket};
+pub use socket::{Datagram, Received, Socket, MAX_SEND_GROUP};
+pub use tap::{Direction, Tap, Tapped};

@@ -4,36 +4,76 @@
 //! custom protocols such as 30, so the descriptor comes from `libc::socket`;
 //! everything after that goes through nix.
 
-use std::io::IoSlice;
-use std::io::IoSliceMut;
+use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use nix::errno::Errno;
 use nix::sys::socket::{
-    bind, getsockname, recvmsg, sendmsg, setsockopt, sockopt, MsgFlags, NetlinkAddr,
+    bind, getsockname, recvmsg, sendmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags,
+    NetlinkAddr,
 };
 use nix::sys::time::{TimeVal, TimeValLike};
 
 use crate::error::{Error, Result};
+use crate::sockopt::{AddMembership, DropMembership, ExtAck, PktInfo};
+use crate::tap::{Direction, Tap, Tapped};
+
+// Names of the calls whose errors get protocol hints (see error.rs).
+pub(crate) const OP_BIND: &str = "bind";
+pub(crate) const OP_JOIN: &str = "setsockopt(NETLINK_ADD_MEMBERSHIP)";
+pub(crate) const OP_SEND_PEER: &str = "sendmsg to a user port or group";
+
+/// Groups a user socket can send to: those of `nl_groups`' 32-bit mask.
+pub const MAX_SEND_GROUP: u32 = 32;
 
 /// An `AF_NETLINK` datagram socket.
-#[derive(Debug)]
 pub struct Socket {
     fd: OwnedFd,
     protocol: u32,
     timeout: Option<Duration>,
+    /// Whether `NETLINK_PKTINFO` is on, so receives ask for its cmsg.
+    pktinfo: AtomicBool,
+    taps: Mutex<Vec<Box<dyn Tap>>>,
 }
 
-/// What `recv` got: its length and the port that sent it.
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("fd", &self.fd)
+            .field("protocol", &self.protocol)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `recv` got: its length, who sent it and to which group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Datagram {
     /// Bytes written to the buffer.
     pub len: usize,
     /// Port id of the sender; 0 is the kernel.
     pub from_port: u32,
-    /// Multicast groups it was sent to (a bit mask, as in `nl_groups`).
+    /// Multicast groups it was sent to (a bit mask, as in `nl_groups`;
+    /// only groups 1-32 show).
     pub groups: u32,
+    /// The multicast group it was sent to; `None` for a unicast. Exact for
+    /// every group once the socket joined one ([`Socket::join`] turns on
+    /// `NETLINK_PKTINFO`), otherwise read from `groups`.
+    pub group: Option<u32>,
+}
+
+/// A datagram received whole into its own buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// The datagram: one or more messages.
+    pub data: Vec<u8>,
+    /// Port id of the sender; 0 is the kernel.
+    pub from_port: u32,
+    /// The multicast group it was sent to; `None` for a unicast.
+    pub group: Option<u32>,
 }
 
 impl Socket {
@@ -64,6 +104,8 @@ impl Socket {
             fd,
             protocol,
             timeout: None,
+            pktinfo: AtomicBool::new(false),
+            taps: Mutex::new(Vec::new()),
         })
     }
 
@@ -75,7 +117,7 @@ impl Socket {
     /// Binds to `port` (0: let the kernel pick one) and joins the groups in
     /// the `groups` bit mask.
     pub fn bind(&self, port: u32, groups: u32) -> Result<()> {
-        bind(self.fd.as_raw_fd(), &NetlinkAddr::new(port, groups)).map_err(Error::sys("bind"))
+        bind(self.fd.as_raw_fd(), &NetlinkAddr::new(port, groups)).map_err(Error::sys(OP_BIND))
     }
 
     /// The port id the socket is bound to.
@@ -85,7 +127,46 @@ impl Socket {
         Ok(addr.pid())
     }
 
-    /// Makes `recv` give up with [`Error::Timeout`] after `timeout`
+    /// Joins multicast `group` (`NETLINK_ADD_MEMBERSHIP`: any group the
+    /// protocol has, not only 1-32) and turns on `NETLINK_PKTINFO` so
+    /// receives report the group. Bind first: an unbound socket has port 0,
+    /// which the kernel's multicast skips.
+    pub fn join(&self, group: u32) -> Result<()> {
+        if group == 0 {
+            return Err(Error::BadGroup {
+                group,
+                why: "groups start at 1",
+            });
+        }
+        self.set_pktinfo(true)?;
+        setsockopt(&self.fd, AddMembership, &group).map_err(Error::sys(OP_JOIN))
+    }
+
+    /// Leaves multicast `group` (`NETLINK_DROP_MEMBERSHIP`).
+    pub fn leave(&self, group: u32) -> Result<()> {
+        setsockopt(&self.fd, DropMembership, &group)
+            .map_err(Error::sys("setsockopt(NETLINK_DROP_MEMBERSHIP)"))
+    }
+
+    /// Asks for extended ACK attributes on kernel errors (`NETLINK_EXT_ACK`).
+    pub fn set_ext_ack(&self, on: bool) -> Result<()> {
+        setsockopt(&self.fd, ExtAck, &on).map_err(Error::sys("setsockopt(NETLINK_EXT_ACK)"))
+    }
+
+    /// Reports the destination group of each datagram (`NETLINK_PKTINFO`).
+    pub fn set_pktinfo(&self, on: bool) -> Result<()> {
+        setsockopt(&self.fd, PktInfo, &on).map_err(Error::sys("setsockopt(NETLINK_PKTINFO)"))?;
+        self.pktinfo.store(on, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Sets the receive buffer (`SO_RCVBUF`; the kernel doubles it and caps
+    /// it at `net.core.rmem_max`).
+    pub fn set_recv_buffer(&self, bytes: usize) -> Result<()> {
+        setsockopt(&self.fd, sockopt::RcvBuf, &bytes).map_err(Error::sys("setsockopt(SO_RCVBUF)"))
+    }
+
+    /// Makes receives give up with [`Error::Timeout`] after `timeout`
     /// (zero: wait forever).
     pub fn set_timeout(&mut self, timeout: Duration) -> Result<()> {
         let micros = i64::try_from(timeout.as_micros()).unwrap_or(i64::MAX);
@@ -99,17 +180,46 @@ impl Socket {
         Ok(())
     }
 
-    /// Sends one datagram to `port` (0: the kernel).
-    pub fn send_to(&self, datagram: &[u8], port: u32) -> Result<()> {
-        let addr = NetlinkAddr::new(port, 0);
+    /// The receive timeout last set.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Shows every datagram this socket sends or receives to `tap`.
+    pub fn add_tap(&self, tap: Box<dyn Tap>) {
+        self.taps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(tap);
+    }
+
+    fn tap(
+        &self,
+        direction: Direction,
+        peer_port: u32,
+        group: Option<u32>,
+        data: &[u8],
+    ) -> Result<()> {
+        let mut taps = self.taps.lock().unwrap_or_else(PoisonError::into_inner);
+        let seen = Tapped {
+            direction,
+            protocol: self.protocol,
+            peer_port,
+            group,
+            data,
+        };
+        taps.iter_mut().try_for_each(|t| t.datagram(&seen))
+    }
+
+    fn send_addr(&self, datagram: &[u8], addr: &NetlinkAddr, op: &'static str) -> Result<()> {
         let sent = sendmsg(
             self.fd.as_raw_fd(),
             &[IoSlice::new(datagram)],
             &[],
             MsgFlags::empty(),
-            Some(&addr),
+            Some(addr),
         )
-        .map_err(Error::sys("sendmsg"))?;
+        .map_err(Error::sys(op))?;
         if sent != datagram.len() {
             return Err(Error::Sys {
                 op: "sendmsg (short write)",
@@ -119,37 +229,129 @@ impl Socket {
         Ok(())
     }
 
+    /// Sends one datagram to `port` (0: the kernel).
+    pub fn send_to(&self, datagram: &[u8], port: u32) -> Result<()> {
+        let op = if port == 0 { "sendmsg" } else { OP_SEND_PEER };
+        self.send_addr(datagram, &NetlinkAddr::new(port, 0), op)?;
+        self.tap(Direction::Sent, port, None, datagram)
+    }
+
+    /// Sends one datagram to the members of multicast `group` (1-32: user
+    /// sockets address groups with the `nl_groups` bit mask). The kernel
+    /// socket gets a copy too, as netlink unicasts to port 0 alongside.
+    pub fn send_to_group(&self, datagram: &[u8], group: u32) -> Result<()> {
+        if !(1..=MAX_SEND_GROUP).contains(&group) {
+            return Err(Error::BadGroup {
+                group,
+                why: "user sockets can only send to groups 1-32 (the nl_groups bit mask)",
+            });
+        }
+        let addr = NetlinkAddr::new(0, 1 << (group - 1));
+        match self.send_addr(datagram, &addr, OP_SEND_PEER) {
+            // The multicast went out before the unicast to port 0 failed:
+            // a protocol without a kernel socket (NETLINK_USERSOCK).
+            Ok(())
+            | Err(Error::Sys {
+                errno: Errno::ECONNREFUSED,
+                ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+        self.tap(Direction::Sent, 0, Some(group), datagram)
+    }
+
     /// Receives one datagram into `buf`.
     ///
-    /// A datagram larger than `buf` is an error, never silently cut.
+    /// A datagram larger than `buf` is an error, never silently cut: size
+    /// `buf` to the largest datagram expected (`wire::MAX_MSG_LEN` for the
+    /// module's replies) or use [`Socket::recv_owned`].
     pub fn recv(&self, buf: &mut [u8]) -> Result<Datagram> {
         let cap = buf.len();
-        let mut iov = [IoSliceMut::new(buf)];
-        let msg =
-            match recvmsg::<NetlinkAddr>(self.fd.as_raw_fd(), &mut iov, None, MsgFlags::empty()) {
-                Ok(msg) => msg,
-                Err(Errno::EAGAIN) => {
-                    return Err(Error::Timeout {
-                        after: self.timeout.unwrap_or_default(),
-                    })
-                }
-                Err(errno) => {
-                    return Err(Error::Sys {
-                        op: "recvmsg",
-                        errno,
-                    })
-                }
-            };
-        if msg.flags.contains(MsgFlags::MSG_TRUNC) {
+        let got = self.recv_flags(buf, MsgFlags::empty())?;
+        if got.truncated {
             return Err(Error::Truncated { len: cap });
         }
-        let (from_port, groups) = msg.address.map_or((0, 0), |a| (a.pid(), a.groups()));
-        Ok(Datagram {
-            len: msg.bytes,
-            from_port,
-            groups,
+        self.tap(
+            Direction::Received,
+            got.dgram.from_port,
+            got.dgram.group,
+            &buf[..got.dgram.len],
+        )?;
+        Ok(got.dgram)
+    }
+
+    /// The length of the next datagram, without taking it
+    /// (`MSG_PEEK | MSG_TRUNC`); waits like a receive.
+    pub fn peek_len(&self) -> Result<usize> {
+        let got = self.recv_flags(&mut [], MsgFlags::MSG_PEEK | MsgFlags::MSG_TRUNC)?;
+        Ok(got.dgram.len)
+    }
+
+    /// Receives the next datagram whole, whatever its size: its length is
+    /// peeked first. Meant for one reader per socket; with two, the peeked
+    /// datagram may be another's.
+    pub fn recv_owned(&self) -> Result<Received> {
+        let mut data = vec![0; self.peek_len()?];
+        let got = self.recv(&mut data)?;
+        data.truncate(got.len);
+        Ok(Received {
+            data,
+            from_port: got.from_port,
+            group: got.group,
         })
     }
+
+    fn recv_flags(&self, buf: &mut [u8], flags: MsgFlags) -> Result<Raw> {
+        let mut iov = [IoSliceMut::new(buf)];
+        let mut cmsg = self
+            .pktinfo
+            .load(Ordering::Relaxed)
+            .then(|| nix::cmsg_space!(u32));
+        let msg = recvmsg::<NetlinkAddr>(self.fd.as_raw_fd(), &mut iov, cmsg.as_deref_mut(), flags)
+            .map_err(|errno| match errno {
+                Errno::EAGAIN => Error::Timeout {
+                    after: self.timeout.unwrap_or_default(),
+                },
+                Errno::ENOBUFS => Error::Overrun,
+                Errno::EINTR => Error::Interrupted,
+                errno => Error::Sys {
+                    op: "recvmsg",
+                    errno,
+                },
+            })?;
+        let (from_port, groups) = msg.address.map_or((0, 0), |a| (a.pid(), a.groups()));
+        // Without NETLINK_PKTINFO, the mask shows groups 1-32.
+        let mut group = (groups != 0).then(|| groups.trailing_zeros() + 1);
+        if let Ok(cmsgs) = msg.cmsgs() {
+            for c in cmsgs {
+                if let ControlMessageOwned::Unknown(u) = c {
+                    if u.cmsg_header.cmsg_level == libc::SOL_NETLINK
+                        && u.cmsg_header.cmsg_type == libc::NETLINK_PKTINFO
+                    {
+                        if let Some(b) = u.data_bytes.get(..4) {
+                            let g = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+                            group = (g != 0).then_some(g);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Raw {
+            dgram: Datagram {
+                len: msg.bytes,
+                from_port,
+                groups,
+                group,
+            },
+            truncated: msg.flags.contains(MsgFlags::MSG_TRUNC),
+        })
+    }
+}
+
+/// A receive before its checks.
+struct Raw {
+    dgram: Datagram,
+    truncated: bool,
 }
 
 impl AsFd for Socket {

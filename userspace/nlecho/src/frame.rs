@@ -1,0 +1,55 @@
+//! Building datagrams on the heap: one message, or several in a batch,
+//! each padded to the netlink alignment by [`wire::put`].
+
+use crate::error::{Error, Result};
+use crate::wire::{self, Header};
+
+/// One message as it goes on the wire: `header` (its length set from the
+/// payload), `payload`, zero padding.
+pub fn encode(header: Header, payload: &[u8]) -> Result<Vec<u8>> {
+    let mut batch = Batch::new();
+    batch.push(header, payload)?;
+    Ok(batch.into_vec())
+}
+
+/// Several messages in one datagram, answered in order by the module.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    buf: Vec<u8>,
+    count: usize,
+}
+
+impl Batch {
+    /// An empty datagram.
+    pub fn new() -> Self {
+        Batch::default()
+    }
+
+    /// Appends a message; its length comes from `payload`.
+    pub fn push(&mut self, header: Header, payload: &[u8]) -> Result<&mut Self> {
+        if payload.len() > wire::MAX_PAYLOAD {
+            return Err(Error::TooLarge { len: payload.len() });
+        }
+        let at = self.buf.len();
+        self.buf.resize(at + wire::msg_space(payload.len()), 0);
+        wire::put(&mut self.buf[at..], header, payload)
+            .map_err(|_| Error::TooLarge { len: payload.len() })?;
+        self.count += 1;
+        Ok(self)
+    }
+
+    /// Messages in the datagram.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The datagram so far.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The datagram.
+    pub fn into_vec(self) -> Vec<u8> {
+        self.buf
+    }
+}

@@ -1,0 +1,208 @@
+//! Host tests of the socket layer on NETLINK_USERSOCK, the protocol every
+//! kernel has for user-to-user netlink (unprivileged sends and joins
+//! allowed): peer unicast and multicast, group reporting, buffer sizing,
+//! overruns, timeouts and taps, without the module.
+//!
+//! Tests run in parallel, so each uses kernel-chosen ports and a group of
+//! its own.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nlecho::pcap::{PcapReader, PcapWriter};
+use nlecho::wire::{self, Header};
+use nlecho::{frame, Direction, Error, Socket};
+
+const USERSOCK: u32 = libc::NETLINK_USERSOCK as u32;
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+fn open(groups: &[u32]) -> Socket {
+    let mut s = Socket::open(USERSOCK).expect("NETLINK_USERSOCK socket");
+    s.bind(0, 0).unwrap();
+    s.set_timeout(TIMEOUT).unwrap();
+    for &g in groups {
+        s.join(g).unwrap();
+    }
+    s
+}
+
+fn message(seq: u32, payload: &[u8]) -> Vec<u8> {
+    let h = Header {
+        ty: wire::NLECHO_CMD_ECHO,
+        seq,
+        ..Header::default()
+    };
+    frame::encode(h, payload).unwrap()
+}
+
+fn assert_nothing(sock: &mut Socket) {
+    sock.set_timeout(Duration::from_millis(100)).unwrap();
+    match sock.recv_owned() {
+        Err(Error::Timeout { .. }) => {}
+        other => panic!("expected nothing, got {other:?}"),
+    }
+    sock.set_timeout(TIMEOUT).unwrap();
+}
+
+#[test]
+fn unicast_reports_the_sender_port_and_no_group() {
+    let (a, b) = (open(&[]), open(&[]));
+    let msg = message(1, b"a to b");
+    a.send_to(&msg, b.port().unwrap()).unwrap();
+    let got = b.recv_owned().unwrap();
+    assert_eq!(got.data, msg);
+    assert_eq!((got.from_port, got.group), (a.port().unwrap(), None));
+}
+
+#[test]
+fn multicast_reports_the_group_joined_or_bound() {
+    let sender = open(&[]);
+    let joined = open(&[21]);
+    // bind()'s mask, as classic listeners do: no NETLINK_PKTINFO.
+    let bound = Socket::open(USERSOCK).unwrap();
+    bound.bind(0, 1 << (21 - 1)).unwrap();
+    let mut other = open(&[22]);
+    let msg = message(2, b"to 21");
+    sender.send_to_group(&msg, 21).unwrap();
+    for s in [&joined, &bound] {
+        let got = s.recv_owned().unwrap();
+        assert_eq!(got.data, msg);
+        assert_eq!(
+            (got.from_port, got.group),
+            (sender.port().unwrap(), Some(21))
+        );
+    }
+    assert_nothing(&mut other);
+}
+
+#[test]
+fn leaving_a_group_stops_delivery() {
+    let sender = open(&[]);
+    let mut s = open(&[23]);
+    sender.send_to_group(&message(1, b"in"), 23).unwrap();
+    assert_eq!(s.recv_owned().unwrap().group, Some(23));
+    s.leave(23).unwrap();
+    sender.send_to_group(&message(2, b"out"), 23).unwrap();
+    assert_nothing(&mut s);
+}
+
+#[test]
+fn groups_outside_the_mask_are_refused_before_any_syscall() {
+    let s = open(&[]);
+    for g in [0, 33, u32::MAX] {
+        assert!(
+            matches!(s.send_to_group(b"x", g), Err(Error::BadGroup { .. })),
+            "group {g}"
+        );
+    }
+    assert!(matches!(s.join(0), Err(Error::BadGroup { .. })));
+}
+
+#[test]
+fn recv_owned_takes_datagrams_of_any_size_and_recv_never_cuts() {
+    let (a, b) = (open(&[]), open(&[]));
+    // Larger than anything the module sends: only peeking sizes this.
+    let big = message(3, &vec![0x42; wire::MAX_PAYLOAD]);
+    let huge: Vec<u8> = big.iter().chain(big.iter()).copied().collect();
+    a.send_to(&huge, b.port().unwrap()).unwrap();
+    assert_eq!(b.peek_len().unwrap(), huge.len());
+    let got = b.recv_owned().unwrap();
+    assert_eq!(got.data.len(), 2 * wire::MAX_MSG_LEN);
+    assert!(got.data == huge);
+    a.send_to(&huge, b.port().unwrap()).unwrap();
+    let mut buf = vec![0; wire::MAX_MSG_LEN];
+    assert!(matches!(
+        b.recv(&mut buf),
+        Err(Error::Truncated { len }) if len == wire::MAX_MSG_LEN
+    ));
+}
+
+#[test]
+fn an_overrun_is_its_own_error_and_the_socket_goes_on() {
+    let sender = open(&[]);
+    let mut s = open(&[24]);
+    s.set_recv_buffer(1).unwrap();
+    let msg = message(4, &[7; 1000]);
+    for _ in 0..64 {
+        sender.send_to_group(&msg, 24).unwrap();
+    }
+    s.set_timeout(Duration::from_millis(100)).unwrap();
+    let (mut overruns, mut got) = (0, 0);
+    loop {
+        match s.recv_owned() {
+            Ok(r) => {
+                assert_eq!(r.data, msg);
+                got += 1;
+            }
+            Err(Error::Overrun) => overruns += 1,
+            Err(Error::Timeout { .. }) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(overruns, 1);
+    assert!(got > 0 && got < 64, "{got} of 64");
+    sender.send_to_group(&message(5, b"after"), 24).unwrap();
+    s.set_timeout(TIMEOUT).unwrap();
+    assert_eq!(s.recv_owned().unwrap().data, message(5, b"after"));
+}
+
+#[test]
+fn a_receive_times_out() {
+    let mut s = open(&[]);
+    s.set_timeout(Duration::from_millis(50)).unwrap();
+    match s.recv_owned() {
+        Err(Error::Timeout { after }) => assert_eq!(after, Duration::from_millis(50)),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A `Write` whose bytes the test can read after the writer moved into a tap.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_pcap_tap_records_both_directions_in_order() {
+    let (a, b) = (open(&[]), open(&[25]));
+    let capture = Shared::default();
+    a.add_tap(Box::new(
+        PcapWriter::new(capture.clone(), USERSOCK).unwrap(),
+    ));
+    let (pa, pb) = (a.port().unwrap(), b.port().unwrap());
+    let first = message(1, b"unicast");
+    let second = message(2, b"multicast");
+    let answer = message(3, b"answer");
+    a.send_to(&first, pb).unwrap();
+    a.send_to_group(&second, 25).unwrap();
+    b.recv_owned().unwrap();
+    b.recv_owned().unwrap();
+    b.send_to(&answer, pa).unwrap();
+    a.recv_owned().unwrap();
+    let bytes = capture.0.lock().unwrap().clone();
+    let packets: Vec<_> = PcapReader::new(&bytes[..])
+        .unwrap()
+        .map(|p| p.unwrap())
+        .collect();
+    let got: Vec<_> = packets
+        .iter()
+        .map(|p| (p.direction, p.datagram.clone(), p.protocol))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Direction::Sent, first, 2),
+            (Direction::Sent, second, 2),
+            (Direction::Received, answer, 2),
+        ]
+    );
+}
