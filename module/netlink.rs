@@ -265,8 +265,8 @@ impl<'a> Request<'a> {
         unsafe { (*netlink_cb(self.skb)).portid }
     }
 
-    /// Whether the sender had `CAP_NET_ADMIN` over the socket's network
-    /// namespace when it opened the socket (`netlink_net_capable()`).
+    /// Whether the sending task has `CAP_NET_ADMIN` over the socket's network
+    /// namespace, and so had the socket's opener (`netlink_net_capable()`).
     pub(crate) fn net_admin(&self) -> bool {
         // SAFETY: By the type invariant `skb` is a live netlink skb.
         unsafe {

@@ -2,9 +2,10 @@
 
 //! Safe Rust bindings to the helpers nlecho.ko exports (`nlecho.h`), for
 //! other Rust modules. Include this file with
-//! `#[path = ".../module/nlecho_api.rs"] mod nlecho_api;` and build against
-//! nlecho's Module.symvers (`KBUILD_EXTRA_SYMBOLS`), as `nlecho_trigger`
-//! does.
+//! `#[path = ".../module/nlecho_api.rs"] mod nlecho_api;`, as
+//! `nlecho_trigger` does. Built in nlecho's kbuild tree (as `nlecho_trigger`
+//! is), the symbols are known; built elsewhere, point `KBUILD_EXTRA_SYMBOLS`
+//! at nlecho's Module.symvers.
 
 use kernel::error::to_result;
 use kernel::prelude::*;

@@ -104,7 +104,7 @@ impl kernel::Module for NlEcho {
         let socket = netlink::KernelSocket::new::<service::Service>(protocol, &config, module)
             .inspect_err(|_| {
                 pr_err!(
-                    "cannot register netlink protocol {}: already in use (see /proc/net/netlink)\n",
+                    "cannot register netlink protocol {}: already in use (see /proc/net/netlink) or out of memory\n",
                     protocol
                 );
             })?;

@@ -49,14 +49,12 @@ impl Handler for Service {
 /// Answers one well-formed message.
 fn handle(request: &Request<'_>, msg: &wire::Message<'_>) {
     let header = msg.header;
-    let is_request = header.flags & wire::NLM_F_REQUEST != 0;
     let result = match header.ty {
-        // Classic tutorial clients send type 0 without NLM_F_REQUEST and
-        // expect NLMSG_DONE back.
+        _ if !header.is_command() => Ok(()),
+        // One size limit for every command, whether or not it would use the
+        // payload, so a peer can rely on it.
+        _ if msg.payload.len() > wire::MAX_PAYLOAD => Err(EMSGSIZE),
         wire::NLECHO_CLASSIC => echo(request, msg, wire::NLMSG_DONE),
-        // As in the kernel's own families: only requests are processed, and
-        // control messages carry nothing to answer.
-        ty if !is_request || ty < wire::NLMSG_MIN_TYPE => Ok(()),
         wire::NLECHO_CMD_ECHO => echo(request, msg, wire::NLECHO_CMD_ECHO),
         wire::NLECHO_CMD_BROADCAST => broadcast(request, msg.payload),
         wire::NLECHO_CMD_STATS => stats(request, header),
@@ -77,9 +75,6 @@ fn handle(request: &Request<'_>, msg: &wire::Message<'_>) {
 /// sequence number. Only a reply that cannot be built is an error for the
 /// sender; one its socket does not take is counted as dropped.
 fn echo(request: &Request<'_>, msg: &wire::Message<'_>, ty: u16) -> Result {
-    if msg.payload.len() > wire::MAX_PAYLOAD {
-        return Err(EMSGSIZE);
-    }
     let header = Header {
         ty,
         seq: msg.header.seq,
@@ -124,11 +119,12 @@ fn reset_stats(request: &Request<'_>) -> Result {
 }
 
 /// Sends an `NLMSG_ERROR` carrying `error` (0: an acknowledgement) and the
-/// request's header, never its payload, so the answer stays small.
+/// request's header, never its payload, so the answer stays small. Both are
+/// flagged `NLM_F_CAPPED`, as `netlink_ack()` flags a capped error or ACK.
 fn status(request: &Request<'_>, req: Header, error: i32) {
     let header = Header {
         ty: wire::NLMSG_ERROR,
-        flags: if error == 0 { 0 } else { wire::NLM_F_CAPPED },
+        flags: wire::NLM_F_CAPPED,
         seq: req.seq,
         ..Header::default()
     };

@@ -136,6 +136,14 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 }
 
 impl Header {
+    /// Whether the module acts on this message. As in the kernel's own
+    /// families only requests of type `NLMSG_MIN_TYPE` and up are, and the
+    /// rest is at most acknowledged; but the classic tutorial clients send
+    /// type 0 without `NLM_F_REQUEST` and expect an answer.
+    pub fn is_command(&self) -> bool {
+        self.ty == NLECHO_CLASSIC || (self.flags & NLM_F_REQUEST != 0 && self.ty >= NLMSG_MIN_TYPE)
+    }
+
     /// Reads a header from the start of `buf`, or `None` if `buf` is shorter
     /// than a header. The length field is not checked here.
     pub fn parse(buf: &[u8]) -> Option<Header> {

@@ -77,7 +77,7 @@ static void status(struct sk_buff *in, const struct nlmsghdr *req, int error)
 		return;
 	}
 	nlh = nlmsg_put(skb, 0, req->nlmsg_seq, NLMSG_ERROR, sizeof(*e),
-			error ? NLM_F_CAPPED : 0);
+			NLM_F_CAPPED);
 	e = nlmsg_data(nlh);
 	e->error = error;
 	e->msg = *req;
@@ -89,8 +89,6 @@ static int echo(struct sk_buff *in, const struct nlmsghdr *nlh, u16 type)
 	int len = nlmsg_len(nlh);
 	int err;
 
-	if (len > C_ECHO_MAX_MSG_LEN - NLMSG_HDRLEN)
-		return -EMSGSIZE;
 	err = reply(in, type, nlh->nlmsg_seq, nlmsg_data(nlh), len);
 	if (err == -ENOMEM || err == -EMSGSIZE)
 		return err;
@@ -172,10 +170,13 @@ static void handle(struct sk_buff *in, const struct nlmsghdr *nlh)
 	bool is_request = nlh->nlmsg_flags & NLM_F_REQUEST;
 	int err = 0, i;
 
-	if (nlh->nlmsg_type == 0)
-		err = echo(in, nlh, NLMSG_DONE);
-	else if (!is_request || nlh->nlmsg_type < NLMSG_MIN_TYPE)
+	if (nlh->nlmsg_type != 0 &&
+	    (!is_request || nlh->nlmsg_type < NLMSG_MIN_TYPE))
 		err = 0;
+	else if (nlmsg_len(nlh) > C_ECHO_MAX_MSG_LEN - NLMSG_HDRLEN)
+		err = -EMSGSIZE;
+	else if (nlh->nlmsg_type == 0)
+		err = echo(in, nlh, NLMSG_DONE);
 	else if (nlh->nlmsg_type == C_ECHO_CMD_ECHO)
 		err = echo(in, nlh, C_ECHO_CMD_ECHO);
 	else if (nlh->nlmsg_type == C_ECHO_CMD_BROADCAST)

@@ -234,7 +234,7 @@ verbose_headers() {
   run nlecho -v send --ack x; expect_rc 0 || return 1
   err_has '^> to kernel: len 17 type 0x10 flags 0x5 seq 1 pid [0-9]+$' || return 1
   err_has '^< from kernel: len 17 type 0x10 flags 0x0 seq 1 pid 0$' || return 1
-  err_has '^< from kernel: len 36 type 0x2 flags 0x0 seq 1 pid 0$' || return 1
+  err_has '^< from kernel: len 36 type 0x2 flags 0x100 seq 1 pid 0$' || return 1
   [ "$(wc -l <$T/out)" = 2 ]
 }
 check "-v prints every header on stderr" verbose_headers

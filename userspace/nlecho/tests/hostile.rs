@@ -197,9 +197,9 @@ fn expect(frame: &[u8], acc: &mut Stats) {
         acc.received += 1;
         let h = msg.header;
         let fails = match h.ty {
-            wire::NLECHO_CLASSIC => msg.payload.len() > wire::MAX_PAYLOAD,
-            ty if h.flags & REQ == 0 || ty < wire::NLMSG_MIN_TYPE => false,
-            wire::NLECHO_CMD_ECHO => msg.payload.len() > wire::MAX_PAYLOAD,
+            _ if !h.is_command() => false,
+            _ if msg.payload.len() > wire::MAX_PAYLOAD => true,
+            wire::NLECHO_CLASSIC | wire::NLECHO_CMD_ECHO => false,
             wire::NLECHO_CMD_BROADCAST => match Broadcast::parse(msg.payload) {
                 Ok(b) => b.group == 0 || b.group > wire::DEFAULT_GROUPS,
                 Err(_) => true,

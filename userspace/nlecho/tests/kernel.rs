@@ -227,34 +227,45 @@ fn unknown_type_gets_eopnotsupp() {
 #[test]
 #[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn oversized_request_gets_emsgsize_and_only_the_header_back() {
-    let _shared = shared();
+    // Exclusive: a RESET_STATS that got through would zero shared counters.
+    let _exclusive = exclusive();
     let sock = raw_socket(0);
     let payload = pattern(wire::MAX_PAYLOAD + 1);
-    let mut dgram = vec![0; wire::msg_space(payload.len())];
-    dgram[..16].copy_from_slice(
-        &Header {
-            len: (16 + payload.len()) as u32,
-            ty: wire::NLECHO_CMD_ECHO,
-            flags: wire::NLM_F_REQUEST,
-            seq: 77,
-            pid: 0,
-        }
-        .to_bytes(),
-    );
-    dgram[16..16 + payload.len()].copy_from_slice(&payload);
-    sock.send_to(&dgram, 0).unwrap();
-    let got = recv_all(&sock).unwrap();
-    let (h, body) = &got[0];
-    assert_eq!((h.ty, h.seq), (wire::NLMSG_ERROR, 77));
-    assert_eq!(h.flags & wire::NLM_F_CAPPED, wire::NLM_F_CAPPED);
-    assert_eq!(
-        body.len(),
-        wire::ERROR_PAYLOAD_LEN,
-        "the error carries the header only"
-    );
-    let err = ErrorPayload::parse(body).unwrap();
-    assert_eq!(err.error, -(Errno::EMSGSIZE as i32));
-    assert_eq!(err.request.seq, 77);
+    let commands = [
+        (wire::NLECHO_CLASSIC, 0),
+        (wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST),
+        (wire::NLECHO_CMD_BROADCAST, wire::NLM_F_REQUEST),
+        (wire::NLECHO_CMD_STATS, wire::NLM_F_REQUEST),
+        (wire::NLECHO_CMD_RESET_STATS, wire::NLM_F_REQUEST),
+    ];
+    for (seq, (ty, flags)) in (77..).zip(commands) {
+        let mut dgram = vec![0; wire::msg_space(payload.len())];
+        dgram[..16].copy_from_slice(
+            &Header {
+                len: (16 + payload.len()) as u32,
+                ty,
+                flags,
+                seq,
+                pid: 0,
+            }
+            .to_bytes(),
+        );
+        dgram[16..16 + payload.len()].copy_from_slice(&payload);
+        sock.send_to(&dgram, 0).unwrap();
+        let got = recv_all(&sock).unwrap();
+        assert_eq!(got.len(), 1, "type {ty:#x}: only the error comes back");
+        let (h, body) = &got[0];
+        assert_eq!((h.ty, h.seq), (wire::NLMSG_ERROR, seq), "type {ty:#x}");
+        assert_eq!(h.flags & wire::NLM_F_CAPPED, wire::NLM_F_CAPPED);
+        assert_eq!(
+            body.len(),
+            wire::ERROR_PAYLOAD_LEN,
+            "the error carries the header only"
+        );
+        let err = ErrorPayload::parse(body).unwrap();
+        assert_eq!(err.error, -(Errno::EMSGSIZE as i32), "type {ty:#x}");
+        assert_eq!(err.request.seq, seq);
+    }
 }
 
 #[test]
@@ -388,6 +399,10 @@ fn ack_follows_the_reply_with_error_0_and_the_request_header() {
     assert_eq!(ex.replies[0].header.seq, 4242);
     let ack = ex.ack.expect("an ACK");
     assert!(ack.is_ack());
+    assert!(
+        ack.capped,
+        "an ACK carries NLM_F_CAPPED, as from netlink_ack()"
+    );
     assert_eq!(ack.request.seq, 4242);
     assert_eq!(ack.request.ty, wire::NLECHO_CMD_ECHO);
     assert_eq!(ack.request.flags, flags);

@@ -61,6 +61,27 @@ fn header_round_trips_in_host_byte_order() {
 }
 
 #[test]
+fn commands_are_type_0_and_requests_from_nlmsg_min_type() {
+    let h = |ty, flags| Header {
+        ty,
+        flags,
+        ..Header::default()
+    };
+    assert!(h(wire::NLECHO_CLASSIC, 0).is_command());
+    assert!(h(wire::NLECHO_CLASSIC, wire::NLM_F_REQUEST).is_command());
+    assert!(h(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST).is_command());
+    assert!(h(0xffff, wire::NLM_F_REQUEST | wire::NLM_F_ACK).is_command());
+    assert!(!h(wire::NLECHO_CMD_ECHO, 0).is_command(), "not a request");
+    assert!(!h(wire::NLECHO_CMD_ECHO, wire::NLM_F_ACK).is_command());
+    for ty in 1..wire::NLMSG_MIN_TYPE {
+        assert!(
+            !h(ty, wire::NLM_F_REQUEST).is_command(),
+            "control type {ty}"
+        );
+    }
+}
+
+#[test]
 fn put_writes_length_payload_and_zero_padding() {
     let out = msg(wire::NLECHO_CMD_ECHO, 7, b"Hello");
     assert_eq!(out.len(), 24);
