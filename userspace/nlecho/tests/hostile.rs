@@ -17,32 +17,15 @@ use nix::sys::socket::{getsockopt, recv, setsockopt, sockopt, MsgFlags};
 use nlecho::wire::{self, Broadcast, Header, Messages, Stats};
 use nlecho::{Client, Socket};
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 const TIMEOUT: Duration = Duration::from_secs(5);
 const CLIENTS: usize = 8;
 /// Random and mutated frames per run, spread over the clients.
 const RANDOM_FRAMES: usize = 100_000;
 const SEED: u64 = 0x6e6c_6563_686f_0001;
-
-/// xorshift64*: small, seedable, good enough to pick bytes.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.max(1))
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
 
 fn message(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
     let mut out = vec![0; wire::msg_space(payload.len())];

@@ -9,6 +9,10 @@ use nlecho::wire::{
     Stats,
 };
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 fn msg(ty: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
     let mut out = vec![0xaa; wire::msg_space(payload.len())];
     let used = wire::put(
@@ -627,24 +631,6 @@ fn decodes_extended_ack_attributes() {
 
 // ---- property test ----
 
-/// xorshift64*: a fixed-seed generator, so a failure replays exactly.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
 fn inside(outer: &[u8], inner: &[u8]) -> bool {
     let (o, i) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
     i >= o && i + inner.len() <= o + outer.len()
@@ -742,7 +728,7 @@ fn decoders_never_leave_the_buffer_on_random_and_mutated_input() {
     } else {
         300_000
     };
-    let mut rng = Rng(0x6e6c_6563_686f);
+    let mut rng = Rng::new(0x6e6c_6563_686f);
     let (mut oks, mut errs) = (0, 0);
     for round in 0..rounds {
         let mut dgram = if rng.below(5) == 0 {
