@@ -314,6 +314,24 @@ pcap_listen_peer() {
 }
 check "listen, peer listen and peer send write complete captures" pcap_listen_peer
 
+# ---- bench ----
+
+bench_runs() {
+  insmod /root/c_echo.ko || return 1
+  run nlecho bench --scale 0.01 --rounds 1 --json-out $T/bench.json
+  rmmod c_echo
+  expect_rc 0 || return 1
+  for t in rust c c_again floor; do
+    for p in '16 B' '1 KiB' '8 KiB' '65520 B'; do
+      [ "$(grep -c "^| $p | [0-9]* | $t | [0-9]" $T/out)" = 2 ] || { echo "no $p rows for $t"; cat $T/out; return 1; }
+    done
+  done
+  for l in 1 4 16; do out_has "^\| $l \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \|" || return 1; done
+  grep -q '"echo_ratios":\[{"payload":16,"batch":1,"p50_rust_c":[0-9.]*,"msgs_rust_c":[0-9.]*,' $T/bench.json ||
+    { cat $T/bench.json; return 1; }
+}
+check "bench: every row for rust, c, c_again and floor, and the JSON report" bench_runs
+
 # ---- module not loaded, other protocol ----
 
 not_loaded() {

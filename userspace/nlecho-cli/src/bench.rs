@@ -58,6 +58,14 @@ struct Named {
     target: Target,
 }
 
+/// Where each role sits in the target list: Rust first, the floor last.
+const RUST: usize = 0;
+const C: usize = 1;
+/// The C module once more, as a separate target: C against itself (an A/A
+/// comparison) shows how far apart two measurements of the same code land
+/// on this machine, so a Rust/C ratio can be read against that noise.
+const C_AGAIN: usize = 2;
+
 fn targets(args: &BenchArgs) -> Vec<Named> {
     let mut t = vec![Named {
         name: "rust",
@@ -66,10 +74,12 @@ fn targets(args: &BenchArgs) -> Vec<Named> {
         },
     }];
     if !args.no_c {
-        t.push(Named {
-            name: "c",
-            target: Target::Module { protocol: args.c },
-        });
+        for name in ["c", "c_again"] {
+            t.push(Named {
+                name,
+                target: Target::Module { protocol: args.c },
+            });
+        }
     }
     t.push(Named {
         name: "floor",
@@ -106,9 +116,13 @@ pub fn run(args: &BenchArgs) -> Result<(String, String)> {
                     runs[i].push(echo(&targets[i], n)?);
                 }
             }
-            let merged: Vec<_> = runs.into_iter().map(EchoResult::merge).collect();
             eprintln!("bench: echo {payload} B x {batch} done");
-            echo_rows.push((payload, batch, merged));
+            echo_rows.push(EchoRow {
+                payload,
+                batch,
+                merged: runs.iter().cloned().map(EchoResult::merge).collect(),
+                runs,
+            });
         }
     }
     let mut fanout_rows = Vec::new();
@@ -136,8 +150,91 @@ pub fn run(args: &BenchArgs) -> Result<(String, String)> {
     ))
 }
 
-type EchoRow = (usize, usize, Vec<EchoResult>);
+/// One echo configuration: every round of every target, and the rounds of
+/// each target merged.
+struct EchoRow {
+    payload: usize,
+    batch: usize,
+    runs: Vec<Vec<EchoResult>>,
+    merged: Vec<EchoResult>,
+}
+
 type FanoutRow = (usize, Vec<Vec<FanoutResult>>);
+
+/// The median of `a / b` over rounds measured side by side: pairing each
+/// round with its neighbour in time cancels drift that a ratio of totals
+/// would keep, and the median drops the round a host hiccup hit.
+fn paired_ratio<T>(a: &[T], b: &[T], metric: impl Fn(&T) -> f64) -> Option<f64> {
+    let mut ratios: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| metric(x) / metric(y))
+        .filter(|r| r.is_finite())
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let mid = ratios.len() / 2;
+    Some(if ratios.len() % 2 == 1 {
+        ratios[mid]
+    } else {
+        (ratios[mid - 1] + ratios[mid]) / 2.0
+    })
+}
+
+fn p50(r: &EchoResult) -> f64 {
+    r.quantile(0.5)
+}
+
+/// The ratios a row reports, each a [`paired_ratio`]: Rust/C and C/C
+/// (when C ran), and Rust/floor.
+struct Ratios {
+    p50_rust_c: Option<f64>,
+    msgs_rust_c: Option<f64>,
+    msgs_c_again: Option<f64>,
+    p50_rust_floor: Option<f64>,
+    msgs_rust_floor: Option<f64>,
+}
+
+impl EchoRow {
+    fn ratios(&self) -> Ratios {
+        let runs = &self.runs;
+        let floor = &runs[runs.len() - 1];
+        let has_c = runs.len() > 2;
+        let vs = |a: usize, b: usize, m: fn(&EchoResult) -> f64| {
+            has_c.then(|| paired_ratio(&runs[a], &runs[b], m)).flatten()
+        };
+        Ratios {
+            p50_rust_c: vs(RUST, C, p50),
+            msgs_rust_c: vs(RUST, C, EchoResult::msgs_per_s),
+            msgs_c_again: vs(C, C_AGAIN, EchoResult::msgs_per_s),
+            p50_rust_floor: paired_ratio(&runs[RUST], floor, p50),
+            msgs_rust_floor: paired_ratio(&runs[RUST], floor, EchoResult::msgs_per_s),
+        }
+    }
+}
+
+/// Rust/C, C/C and Rust/floor of per-listener rates, as [`paired_ratio`]s.
+fn fanout_ratios(results: &[Vec<FanoutResult>]) -> [Option<f64>; 3] {
+    let rate = FanoutResult::per_listener_per_s;
+    let has_c = results.len() > 2;
+    let vs = |a: usize, b: usize| {
+        has_c
+            .then(|| paired_ratio(&results[a], &results[b], rate))
+            .flatten()
+    };
+    [
+        vs(RUST, C),
+        vs(C, C_AGAIN),
+        paired_ratio(&results[RUST], &results[results.len() - 1], rate),
+    ]
+}
+
+/// A ratio as JSON: a number, or null when it was not measured.
+fn json_ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "null".into(), |r| format!("{r:.3}"))
+}
 
 fn mean_rate(runs: &[FanoutResult]) -> f64 {
     runs.iter()
@@ -157,8 +254,9 @@ fn json(targets: &[Named], echo: &[EchoRow], fanout: &[FanoutRow], args: &BenchA
         "{{\"rounds\":{},\"payloads\":{:?},\"echo\":[",
         args.rounds, PAYLOADS
     );
-    for (i, (payload, batch, results)) in echo.iter().enumerate() {
-        for (j, (t, r)) in targets.iter().zip(results).enumerate() {
+    for (i, row) in echo.iter().enumerate() {
+        let (payload, batch) = (row.payload, row.batch);
+        for (j, (t, r)) in targets.iter().zip(&row.merged).enumerate() {
             let sep = if i + j == 0 { "" } else { "," };
             let _ = write!(
                 out,
@@ -173,6 +271,23 @@ fn json(targets: &[Named], echo: &[EchoRow], fanout: &[FanoutRow], args: &BenchA
                 r.mb_per_s()
             );
         }
+    }
+    out.push_str("],\"echo_ratios\":[");
+    for (i, row) in echo.iter().enumerate() {
+        let r = row.ratios();
+        let _ = write!(
+            out,
+            "{}{{\"payload\":{},\"batch\":{},\"p50_rust_c\":{},\"msgs_rust_c\":{},\
+             \"msgs_c_again\":{},\"p50_rust_floor\":{},\"msgs_rust_floor\":{}}}",
+            if i == 0 { "" } else { "," },
+            row.payload,
+            row.batch,
+            json_ratio(r.p50_rust_c),
+            json_ratio(r.msgs_rust_c),
+            json_ratio(r.msgs_c_again),
+            json_ratio(r.p50_rust_floor),
+            json_ratio(r.msgs_rust_floor)
+        );
     }
     out.push_str("],\"fanout\":[");
     for (i, (listeners, results)) in fanout.iter().enumerate() {
@@ -189,17 +304,25 @@ fn json(targets: &[Named], echo: &[EchoRow], fanout: &[FanoutRow], args: &BenchA
             );
         }
     }
+    out.push_str("],\"fanout_ratios\":[");
+    for (i, (listeners, results)) in fanout.iter().enumerate() {
+        let [rust_c, c_again, rust_floor] = fanout_ratios(results);
+        let _ = write!(
+            out,
+            "{}{{\"listeners\":{listeners},\"rust_c\":{},\"c_again\":{},\"rust_floor\":{}}}",
+            if i == 0 { "" } else { "," },
+            json_ratio(rust_c),
+            json_ratio(c_again),
+            json_ratio(rust_floor)
+        );
+    }
     out.push_str("]}");
     out
 }
 
-/// `a / b` as a ratio cell, or a dash when `b` is 0.
-fn ratio(a: f64, b: f64) -> String {
-    if b == 0.0 {
-        "-".into()
-    } else {
-        format!("{:.2}", a / b)
-    }
+/// A ratio cell, or a dash when it was not measured.
+fn ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "-".into(), |r| format!("{r:.2}"))
 }
 
 fn size(bytes: usize) -> String {
@@ -210,21 +333,21 @@ fn size(bytes: usize) -> String {
 }
 
 fn markdown(targets: &[Named], echo: &[EchoRow], fanout: &[FanoutRow]) -> String {
-    let has_c = targets.iter().any(|t| t.name == "c");
     let mut out = String::new();
     out.push_str(
         "### Echo round trips\n\n\
-         Latency of one datagram (all its replies back), throughput of echoed messages.\n\
-         Ratios: Rust/C and Rust/floor; below 1.00 means Rust took less time or moved less.\n\n\
+         Latency of one datagram (all its replies back) and throughput of echoed messages,\n\
+         over all rounds of each target.\n\n\
          | payload | batch | target | p50 µs | p99 µs | max µs | msgs/s | MB/s |\n\
          | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n",
     );
-    for (payload, batch, results) in echo {
-        for (t, r) in targets.iter().zip(results) {
+    for row in echo {
+        for (t, r) in targets.iter().zip(&row.merged) {
             let _ = writeln!(
                 out,
-                "| {} | {batch} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |",
-                size(*payload),
+                "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |",
+                size(row.payload),
+                row.batch,
                 t.name,
                 r.quantile(0.5),
                 r.quantile(0.99),
@@ -234,55 +357,54 @@ fn markdown(targets: &[Named], echo: &[EchoRow], fanout: &[FanoutRow]) -> String
             );
         }
     }
-    out.push_str("\n### Rust against C and the floor, row by row\n\n");
     out.push_str(
-        "| payload | batch | p50 Rust/C | msgs/s Rust/C | p50 Rust/floor | msgs/s Rust/floor |\n",
+        "\n### Rust against C and the floor, row by row\n\n\
+         Each ratio is the median over rounds of the two targets' figures in the same\n\
+         round. Below 1.00 means Rust took less time (p50) or moved less (msgs/s).\n\
+         C/C compares the C module with itself, measured as a separate target: it shows\n\
+         how far apart two measurements of the same code land here.\n\n\
+         | payload | batch | p50 Rust/C | msgs/s Rust/C | msgs/s C/C | p50 Rust/floor | msgs/s Rust/floor |\n\
+         | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
-    out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: |\n");
-    for (payload, batch, results) in echo {
-        let rust = &results[0];
-        let floor = &results[results.len() - 1];
-        let (p50_c, tput_c) = if has_c {
-            (
-                ratio(rust.quantile(0.5), results[1].quantile(0.5)),
-                ratio(rust.msgs_per_s(), results[1].msgs_per_s()),
-            )
-        } else {
-            ("-".into(), "-".into())
-        };
+    for row in echo {
+        let r = row.ratios();
         let _ = writeln!(
             out,
-            "| {} | {batch} | {p50_c} | {tput_c} | {} | {} |",
-            size(*payload),
-            ratio(rust.quantile(0.5), floor.quantile(0.5)),
-            ratio(rust.msgs_per_s(), floor.msgs_per_s())
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            size(row.payload),
+            row.batch,
+            ratio(r.p50_rust_c),
+            ratio(r.msgs_rust_c),
+            ratio(r.msgs_c_again),
+            ratio(r.p50_rust_floor),
+            ratio(r.msgs_rust_floor)
         );
     }
     let _ = write!(
         out,
         "\n### Multicast fan-out\n\n\
          {FANOUT_PAYLOAD}-byte messages to one group; the modules are asked with BROADCAST requests,\n\
-         the floor sends to the group itself. Messages/s delivered per listener; drops are the\n\
-         messages listeners missed, over all rounds.\n\n\
-         | listeners | {} | Rust/C | Rust/floor | drops |\n\
-         | ---: |{} ---: | ---: | ---: |\n",
+         the floor sends to the group itself. Messages/s delivered per listener (mean over\n\
+         rounds; ratios as above); drops are the messages listeners missed, over all rounds.\n\n\
+         | listeners | {} | Rust/C | C/C | Rust/floor | drops |\n\
+         | ---: |{} ---: | ---: | ---: | ---: |\n",
         targets.iter().map(|t| t.name).collect::<Vec<_>>().join(" | "),
         " ---: |".repeat(targets.len())
     );
     for (listeners, results) in fanout {
-        let rates: Vec<f64> = results.iter().map(|r| mean_rate(r)).collect();
-        let cells: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
-        let vs_c = if has_c {
-            ratio(rates[0], rates[1])
-        } else {
-            "-".into()
-        };
+        let cells: Vec<String> = results
+            .iter()
+            .map(|r| format!("{:.0}", mean_rate(r)))
+            .collect();
+        let [rust_c, c_again, rust_floor] = fanout_ratios(results);
         let drops: Vec<String> = results.iter().map(|r| drops(r).to_string()).collect();
         let _ = writeln!(
             out,
-            "| {listeners} | {} | {vs_c} | {} | {} |",
+            "| {listeners} | {} | {} | {} | {} | {} |",
             cells.join(" | "),
-            ratio(rates[0], rates[rates.len() - 1]),
+            ratio(rust_c),
+            ratio(c_again),
+            ratio(rust_floor),
             drops.join(" / ")
         );
     }
@@ -298,4 +420,33 @@ pub fn main(args: &BenchArgs) -> Result<()> {
     }
     print!("{markdown}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paired_ratio_is_the_median_of_round_by_round_ratios() {
+        let id = |x: &f64| *x;
+        // Per round: 2.0, 1.0, 0.5; the round totals would give 13/11.
+        assert_eq!(
+            paired_ratio(&[2.0, 1.0, 10.0], &[1.0, 1.0, 20.0], id),
+            Some(1.0)
+        );
+        // An even count takes the mean of the middle two.
+        assert_eq!(paired_ratio(&[1.0, 3.0], &[1.0, 1.0], id), Some(2.0));
+        // A round with nothing measured (x/0) is left out, not counted as infinite.
+        assert_eq!(paired_ratio(&[4.0, 1.0], &[2.0, 0.0], id), Some(2.0));
+        assert_eq!(paired_ratio::<f64>(&[], &[], id), None);
+    }
+
+    #[test]
+    fn turns_rotate_so_every_target_goes_first_once() {
+        let firsts: Vec<usize> = (0..4).map(|r| turns(4, r).next().unwrap()).collect();
+        assert_eq!(firsts, [0, 1, 2, 3]);
+        let mut round: Vec<usize> = turns(4, 2).collect();
+        round.sort();
+        assert_eq!(round, [0, 1, 2, 3], "every target runs once per round");
+    }
 }
