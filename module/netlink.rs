@@ -36,7 +36,9 @@ impl Gfp {
     fn raw(self) -> bindings::gfp_t {
         match self {
             Gfp::Kernel => bindings::GFP_KERNEL,
-            Gfp::Atomic => bindings::GFP_ATOMIC,
+            // A failed atomic allocation is an error the caller returns,
+            // not worth a page-allocation-failure splat in the log.
+            Gfp::Atomic => bindings::GFP_ATOMIC | bindings::__GFP_NOWARN,
         }
     }
 }
@@ -68,12 +70,13 @@ pub(crate) struct KernelSocket {
     sk: NonNull<bindings::sock>,
 }
 
-// SAFETY: The netlink core serialises access to the socket internally; the
-// pointer itself is only handed to functions that may run on any CPU.
+// SAFETY: The socket is not tied to the thread that created it: it may be
+// released (`netlink_kernel_release()`, process context) on any CPU.
 unsafe impl Send for KernelSocket {}
 
-// SAFETY: All methods take `&self` and call netlink functions that are safe
-// to call concurrently.
+// SAFETY: Shared references only lead to `netlink_unicast()` and
+// `netlink_broadcast()` (through [`Sender`]), which lock what they touch and
+// are called concurrently on the same kernel socket throughout the kernel.
 unsafe impl Sync for KernelSocket {}
 
 impl KernelSocket {
@@ -84,12 +87,21 @@ impl KernelSocket {
     /// protocol holds a reference to it, so the module cannot be unloaded
     /// while one is open.
     ///
-    /// Fails with `EINVAL` if `protocol` is out of range or already taken.
+    /// Fails with `EINVAL` if `protocol` is out of range or already taken,
+    /// and for `NETLINK_USERSOCK`: the netlink core registers that one at
+    /// boot without a kernel socket, so a kernel socket created on it would
+    /// not be its owner, and user sockets would not pin the module while
+    /// `H::input` may still run.
+    ///
+    /// Must be called in process context; so must the socket's drop.
     pub(crate) fn new<H: Handler>(
         protocol: u32,
         config: &Config,
         module: &'static ThisModule,
     ) -> Result<Self> {
+        if protocol == bindings::NETLINK_USERSOCK {
+            return Err(EINVAL);
+        }
         let unit = c_int::try_from(protocol).map_err(|_| EINVAL)?;
         let mut flags = 0;
         if config.nonroot_recv {
@@ -106,7 +118,11 @@ impl KernelSocket {
         };
         // SAFETY: `init_net` lives as long as the kernel. `cfg` is valid for
         // the duration of the call, which copies what it keeps. `module` is
-        // this module's `THIS_MODULE`. The kernel range-checks `unit` itself.
+        // this module's `THIS_MODULE`; as `unit` is not `NETLINK_USERSOCK`,
+        // the call either fails or makes `module` the protocol's owner, so
+        // every user socket of the protocol pins the module and `H::input`
+        // (module code) cannot run after the module is gone. The kernel
+        // range-checks `unit` itself.
         let sk = unsafe {
             bindings::__netlink_kernel_create(
                 &raw mut bindings::init_net,
@@ -145,9 +161,15 @@ pub(crate) struct Sender<'a> {
 impl Sender<'_> {
     /// Sends `msg` to the user socket bound to `port`, without blocking.
     ///
-    /// Fails with `EAGAIN` when that socket's receive queue is full and with
-    /// `ECONNREFUSED` when no socket has the port; `msg` is consumed either way.
+    /// Fails with `EAGAIN` when that socket's receive queue is full, with
+    /// `ECONNREFUSED` when no socket has the port, and with `EINVAL` for
+    /// port 0 (the kernel); `msg` is consumed either way.
     pub(crate) fn unicast(self, msg: Message, port: u32) -> Result {
+        // Port 0 is the kernel socket itself: the message would loop back
+        // into our own input callback, in the sender's context.
+        if port == 0 {
+            return Err(EINVAL);
+        }
         // SAFETY: By the type invariant `sk` is live. `into_raw` hands over
         // the skb, which `netlink_unicast()` frees or queues in every case.
         let ret = unsafe { bindings::netlink_unicast(self.sk.as_ptr(), msg.into_raw(), port, 1) };
@@ -156,8 +178,11 @@ impl Sender<'_> {
 
     /// Sends `msg` to every socket in multicast `group` (1-based), copying
     /// it per listener with `gfp`. Never blocks: a listener whose queue is
-    /// full loses the message and sees `ENOBUFS`. Fails with `ESRCH` when
-    /// nobody listens.
+    /// full loses the message and sees `ENOBUFS` on its next receive.
+    ///
+    /// Fails with `ESRCH` when no listener got the message (there was none,
+    /// or every one's queue was full), and with `ENOBUFS` when one that set
+    /// `NETLINK_BROADCAST_ERROR` missed it, though others may have got it.
     pub(crate) fn broadcast(self, mut msg: Message, group: u32, gfp: Gfp) -> Result {
         // Listeners read the group from `nl_pktinfo`/`sockaddr_nl`, as
         // after `nlmsg_multicast()`.
@@ -173,6 +198,12 @@ impl Sender<'_> {
 
 /// A place from which code that holds no reference to the module's socket
 /// (the exported C helpers) can reach it, RCU-protected.
+///
+/// # Invariants
+///
+/// The pointer is null or a live kernel socket, set by [`Published::new`];
+/// once [`Published::drop`] clears it, the socket stays live for an RCU
+/// grace period.
 pub(crate) struct SocketSlot(Atomic<*mut bindings::sock>);
 
 impl SocketSlot {
@@ -197,7 +228,12 @@ impl SocketSlot {
     }
 }
 
-/// A [`KernelSocket`] published in a [`SocketSlot`] until dropped.
+/// A [`KernelSocket`] published in a [`SocketSlot`] until dropped, which
+/// must happen in process context (it waits for an RCU grace period).
+///
+/// # Invariants
+///
+/// `slot` holds `_socket`'s pointer from `new` until `drop`.
 pub(crate) struct Published {
     // Only held: dropped, and so released, after `Published::drop` ran.
     _socket: KernelSocket,
@@ -207,6 +243,8 @@ pub(crate) struct Published {
 impl Published {
     /// Makes `socket` reachable through `slot`.
     pub(crate) fn new(socket: KernelSocket, slot: &'static SocketSlot) -> Self {
+        // INVARIANT: `socket` is live until `Published` is dropped, and the
+        // Release store pairs with the Acquire load in `SocketSlot::with`.
         slot.0.store(socket.sk.as_ptr(), Release);
         Self {
             _socket: socket,
@@ -365,7 +403,9 @@ impl Message {
     /// `payload`, padded to the netlink alignment.
     pub(crate) fn put(&mut self, header: wire::Header, payload: &[u8]) -> Result {
         let space = wire::msg_space(payload.len());
-        if space > self.room {
+        // Checked before the skb grows, so a refused message leaves it as
+        // it was; `wire::put` then cannot fail.
+        if payload.len() > wire::MAX_PAYLOAD || space > self.room {
             return Err(EMSGSIZE);
         }
         // `space <= room <= c_uint::MAX`, checked in `new`.
@@ -376,9 +416,14 @@ impl Message {
         // SAFETY: `skb_put()` returned the start of `space` bytes that belong
         // to this skb, which we own exclusively.
         let area = unsafe { core::slice::from_raw_parts_mut(area.cast::<u8>(), space) };
-        wire::put(area, header, payload).map_err(|_| EMSGSIZE)?;
         // INVARIANT: `space` bytes of tailroom were used.
         self.room -= space;
+        if wire::put(area, header, payload).is_err() {
+            // Unreachable after the checks above; should it happen, no
+            // uninitialised kernel memory may reach user space.
+            area.fill(0);
+            return Err(EMSGSIZE);
+        }
         Ok(())
     }
 

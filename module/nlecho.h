@@ -8,20 +8,25 @@
  * default) in the classic format: one nlmsghdr of type NLMSG_DONE,
  * nlmsg_seq 0, nlmsg_pid 0, followed by the data.
  *
- * Both functions copy the data, never sleep (GFP_ATOMIC) and may be called
- * from any context except hard interrupts. They return 0 or a negative
- * errno:
+ * Both functions copy the data and never sleep (GFP_ATOMIC): call them in
+ * process or softirq context, under spinlocks or rcu_read_lock() too, but
+ * not with interrupts disabled (a netlink tap's transmit path needs them).
+ * They return 0 or a negative errno:
  *   -EINVAL        data is NULL but size is not 0
- *   -EMSGSIZE      size is above NLECHO_MAX_PAYLOAD
+ *   -EMSGSIZE      size is above NLECHO_MAX_PAYLOAD (data is not read)
  *   -ENOMEM        no memory for the message
- *   -ENODEV        nlecho is being unloaded
+ *   -ENODEV        nlecho is being unloaded (only seen by callers that
+ *                  look the symbols up at run time: linking to them pins
+ *                  nlecho)
  *   nlecho_unicast() only:
+ *   -EINVAL        portid is 0, the kernel itself
  *   -ECONNREFUSED  no socket is bound to portid
  *   -EAGAIN        that socket's receive queue is full (message dropped)
  *   nlecho_broadcast() only:
  *   -ERANGE        group is outside 1..groups (nlecho's "groups" parameter)
- * A broadcast nobody listens to, or that a listener with a full queue
- * misses, still returns 0: listeners see ENOBUFS themselves.
+ * A broadcast no listener got (none listens, or all queues are full), or
+ * that one listener with a full queue misses, still returns 0: listeners
+ * see ENOBUFS themselves.
  */
 #ifndef NLECHO_H
 #define NLECHO_H

@@ -7,9 +7,7 @@
 //! exports `nlecho_unicast()` and `nlecho_broadcast()` (`module/nlecho.h`)
 //! so other modules can message user space through it.
 
-use core::pin::Pin;
-
-use kernel::debugfs;
+use kernel::bindings;
 use kernel::prelude::*;
 
 mod ffi;
@@ -30,7 +28,7 @@ module! {
     params: {
         protocol: u32 {
             default: 30,
-            description: "Netlink protocol number to serve (below 32 and unused; default 30)",
+            description: "Netlink protocol number to serve, 23-31 and unused (default 30)",
         },
         groups: u32 {
             default: 32,
@@ -50,13 +48,17 @@ module! {
 /// Most multicast groups the `groups` parameter may ask for.
 const MAX_GROUPS: u32 = 1024;
 
+/// `uapi/linux/netlink.h` assigns 0 to `NETLINK_SMC` (22) to the kernel's own
+/// families. Taking one whose module is not loaded yet would make that
+/// module fail later, and `NETLINK_USERSOCK` has no kernel socket to own.
+const FIRST_FREE_PROTOCOL: u32 = bindings::NETLINK_SMC + 1;
+
 struct NlEcho {
     protocol: u32,
     // Fields drop in order: the socket goes first, so no request is in
     // flight when the debugfs file disappears.
     _socket: netlink::Published,
-    _stats_file: Pin<KBox<debugfs::File<stats::StatsFile>>>,
-    _debugfs: debugfs::Dir,
+    _debugfs: ffi::StatsDebugfs,
 }
 
 /// Reads a 0/1 module parameter, refusing anything else.
@@ -88,6 +90,15 @@ impl kernel::Module for NlEcho {
             );
             return Err(EINVAL);
         }
+        if protocol < FIRST_FREE_PROTOCOL {
+            pr_err!(
+                "cannot register netlink protocol {}: reserved for a kernel family in uapi/linux/netlink.h (use {}-{})\n",
+                protocol,
+                FIRST_FREE_PROTOCOL,
+                wire::MAX_LINKS - 1
+            );
+            return Err(EINVAL);
+        }
         if groups == 0 || groups > MAX_GROUPS {
             pr_err!("groups={} is out of range (1-{})\n", groups, MAX_GROUPS);
             return Err(EINVAL);
@@ -96,11 +107,7 @@ impl kernel::Module for NlEcho {
         service::SETTINGS.populate(service::Settings { groups });
 
         // The socket is created last: once it exists, requests may arrive.
-        let debugfs = debugfs::Dir::new(c"nlecho");
-        let stats_file = KBox::pin_init(
-            debugfs.read_only_file(c"stats", stats::StatsFile),
-            GFP_KERNEL,
-        )?;
+        let debugfs = ffi::StatsDebugfs::new();
         let socket = netlink::KernelSocket::new::<service::Service>(protocol, &config, module)
             .inspect_err(|_| {
                 pr_err!(
@@ -118,7 +125,6 @@ impl kernel::Module for NlEcho {
         Ok(NlEcho {
             protocol,
             _socket: netlink::Published::new(socket, &ffi::SOCKET),
-            _stats_file: stats_file,
             _debugfs: debugfs,
         })
     }

@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::atomic::Relaxed;
 
@@ -59,7 +60,7 @@ fn handle(request: &Request<'_>, msg: &wire::Message<'_>) {
         wire::NLECHO_CMD_BROADCAST => broadcast(request, msg.payload),
         wire::NLECHO_CMD_STATS => stats(request, header),
         wire::NLECHO_CMD_RESET_STATS => reset_stats(request),
-        _ => Err(Error::from_errno(-wire::EOPNOTSUPP)),
+        _ => Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32))),
     };
     match result {
         Err(err) => {
@@ -173,8 +174,11 @@ pub(crate) fn notify_port(sender: Sender<'_>, data: &[u8], port: u32, gfp: Gfp) 
     sent
 }
 
-/// Sends `data` to multicast `group`. That nobody listens is not an error,
-/// nor is a listener whose queue is full: it sees `ENOBUFS` itself.
+/// Sends `data` to multicast `group`. That no listener got it is not an
+/// error (`ESRCH`: none listens, or every queue is full), nor is a
+/// listener whose queue is full: it sees `ENOBUFS` itself. Only listeners
+/// with `NETLINK_BROADCAST_ERROR` make the core report their miss
+/// (`ENOBUFS`), which counts as dropped.
 pub(crate) fn notify_group(sender: Sender<'_>, data: &[u8], group: u32, gfp: Gfp) -> Result {
     let groups = SETTINGS.as_ref().map_or(wire::DEFAULT_GROUPS, |s| s.groups);
     if group == 0 || group > groups {
@@ -183,7 +187,7 @@ pub(crate) fn notify_group(sender: Sender<'_>, data: &[u8], group: u32, gfp: Gfp
     match sender.broadcast(notification(data, gfp)?, group, gfp) {
         Ok(()) => {}
         Err(e) if e == ESRCH => {}
-        Err(e) if e.to_errno() == -wire::ENOBUFS => {
+        Err(e) if e.to_errno() == -(bindings::ENOBUFS as i32) => {
             COUNTERS.dropped.add(1, Relaxed);
         }
         Err(e) => return Err(e),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The module's counters: bumped by the service, read by STATS requests, by
-//! debugfs (`/sys/kernel/debug/nlecho/stats`) and at unload.
+//! debugfs (`/sys/kernel/debug/nlecho/stats`, see `ffi.rs`) and at unload.
 
 #![forbid(unsafe_code)]
 
@@ -67,20 +67,6 @@ impl Counters {
         for counter in self.all() {
             counter.store(0, Relaxed);
         }
-    }
-}
-
-/// The debugfs file `stats`: one `name value` line per counter.
-pub(crate) struct StatsFile;
-
-impl fmt::Debug for StatsFile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, (_, name, value)) in COUNTERS.snapshot().fields().into_iter().enumerate() {
-            // debugfs ends the text with a newline of its own.
-            let sep = if i == 0 { "" } else { "\n" };
-            write!(f, "{sep}{name} {value}")?;
-        }
-        Ok(())
     }
 }
 

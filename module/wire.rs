@@ -96,12 +96,6 @@ pub const NLA_F_NET_BYTEORDER: u16 = 1 << 14;
 /// The attribute type without its flags.
 pub const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
 
-/// `EOPNOTSUPP`, the answer to a type the module does not know. The kernel
-/// crate has no constant for it, nor for `ENOBUFS`.
-pub const EOPNOTSUPP: i32 = 95;
-/// `ENOBUFS`: a receiver's queue overflowed.
-pub const ENOBUFS: i32 = 105;
-
 /// Rounds `len` up to the netlink alignment (`NLMSG_ALIGN`).
 pub const fn align(len: usize) -> usize {
     (len + NLMSG_ALIGNTO - 1) & !(NLMSG_ALIGNTO - 1)

@@ -114,6 +114,7 @@ static int notify_group(const void *data, size_t len, u32 group)
 		return -ENOMEM;
 	nlh = nlmsg_put(skb, 0, 0, NLMSG_DONE, len, 0);
 	memcpy(nlmsg_data(nlh), data, len);
+	NETLINK_CB(skb).dst_group = group;
 	err = netlink_broadcast(nl_sk, skb, 0, group, GFP_KERNEL);
 	if (err == -ENOBUFS)
 		atomic64_inc(&stats[S_DROPPED]);

@@ -22,7 +22,8 @@ check "nlecho hello round trip" sh -c 'nlecho hello | grep -q "^received \"Hello
 /root/kernel_tests --ignored --test-threads=2 2>&1 | grep -v '^$'
 
 # Hostile input; one at a time, as they compare the module's counters.
-/root/hostile_tests --ignored --test-threads=1 2>&1 | grep -v '^$'
+# --show-output keeps the counts each scenario sent in the log.
+/root/hostile_tests --ignored --test-threads=1 --show-output 2>&1 | grep -v '^$'
 
 # The CLI, kernel-initiated messages and the permission policy; each part
 # expects nlecho loaded on protocol 30 and leaves it so.
@@ -65,7 +66,14 @@ bad_protocol() {
   ! loaded nlecho && since_mark | grep -q "nlecho: cannot register netlink protocol $1: $2"
 }
 check "protocol=32 is refused as out of range in dmesg" bad_protocol 32 "out of range"
-check "protocol=0 (NETLINK_ROUTE) is refused as in use in dmesg" bad_protocol 0 "already in use"
+check "protocol=0 (NETLINK_ROUTE) is refused as reserved in dmesg" bad_protocol 0 "reserved for a kernel family"
+check "protocol=2 (NETLINK_USERSOCK, no kernel socket) is refused as reserved" bad_protocol 2 "reserved for a kernel family"
+in_use() {
+  insmod /root/c_echo.ko protocol=29 || return 1
+  bad_protocol 29 "already in use"; rc=$?
+  rmmod c_echo && return $rc
+}
+check "protocol=29 while c_echo serves it is refused as in use in dmesg" in_use
 
 malformed_counted() {
   insmod $KO || return 1
@@ -102,6 +110,23 @@ on_demand() {
   rmmod nlecho && rm -rf /lib/modules
 }
 check "installed, the first socket() on protocol 30 loads nlecho via its alias" on_demand
+
+# The file's owner is the module (DEFINE_SHOW_ATTRIBUTE), so an open file
+# pins it: closing it after an rmmod would otherwise run freed module code.
+debugfs_stats() {
+  grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug || return 1
+  unload nlecho; insmod $KO || return 1
+  nlecho hello >/dev/null || return 1
+  f=/sys/kernel/debug/nlecho/stats
+  [ "$(tr '\n' ' ' <$f)" = "received 1 echoed 1 broadcast 0 dropped 0 malformed 0 errors 0 bytes 5 " ] ||
+    { cat $f; return 1; }
+  exec 3<$f
+  if rmmod nlecho 2>/dev/null; then exec 3<&-; echo "rmmod succeeded with the stats file open"; return 1; fi
+  nlecho hello >/dev/null || { exec 3<&-; return 1; }
+  exec 3<&-
+  rmmod nlecho && [ ! -e $f ]
+}
+check "debugfs stats: exact counters; an open stats file keeps rmmod from unloading" debugfs_stats
 
 check "guest dmesg has no Oops, BUG, WARNING, refcount, leak or use-after-free line" dmesg_clean
 

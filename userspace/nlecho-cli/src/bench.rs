@@ -42,15 +42,23 @@ const LISTENERS: [usize; 3] = [1, 4, 16];
 const FANOUT_GROUP: u32 = 7;
 const FANOUT_PAYLOAD: usize = 64;
 
-/// Round trips per round for a row: fewer for large payloads, so each row
-/// takes a similar time under TCG.
+/// Round trips (datagrams) per round for a row. A module round should last
+/// about 0.2 s under TCG: shorter rounds are at the mercy of the scheduler's
+/// ticks. Batches carry twice the messages, as each costs less.
 fn round_trips(payload: usize, batch: usize, scale: f64) -> usize {
-    let base = match payload {
-        0..=1024 => 2000,
-        1025..=8192 => 1000,
-        _ => 100,
-    };
-    ((base as f64 * scale) as usize / batch).max(3)
+    let messages = match payload {
+        0..=1024 => 10_000,
+        1025..=8192 => 2_500,
+        _ => 250,
+    } * if batch > 1 { 2 } else { 1 };
+    ((messages as f64 * scale) as usize / batch).max(3)
+}
+
+/// Messages per round of a fan-out row: fewer for more listeners, so each
+/// round lasts long enough (0.1 s or more under TCG) to average out
+/// scheduling, and no row takes much longer than the others.
+fn fanout_messages(listeners: usize) -> usize {
+    12_000 / listeners.max(1)
 }
 
 struct Named {
@@ -127,7 +135,7 @@ pub fn run(args: &BenchArgs) -> Result<(String, String)> {
     }
     let mut fanout_rows = Vec::new();
     for listeners in LISTENERS {
-        let n = ((1000.0 * args.scale) as usize).max(10);
+        let n = ((fanout_messages(listeners) as f64 * args.scale) as usize).max(10);
         let mut results: Vec<Vec<FanoutResult>> = targets.iter().map(|_| Vec::new()).collect();
         let fanout = |t: &Named, n| {
             bench::fanout(t.target, FANOUT_GROUP, listeners, FANOUT_PAYLOAD, n)

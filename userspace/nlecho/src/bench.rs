@@ -8,6 +8,7 @@
 
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -273,12 +274,22 @@ pub fn fanout(
         wire::put(&mut out, header, &data).map_err(|_| Error::TooLarge { len: payload })?;
         out
     };
-    let started = Instant::now();
+    // The clock starts once every listener runs: thread start-up is slow
+    // under emulation and is no part of the path measured.
+    let ready = Barrier::new(listeners + 1);
     thread::scope(|s| {
         let handles: Vec<_> = socks
             .iter()
-            .map(|sock| s.spawn(move || listen(sock, count)))
+            .map(|sock| {
+                let ready = &ready;
+                s.spawn(move || {
+                    ready.wait();
+                    listen(sock, count)
+                })
+            })
             .collect();
+        ready.wait();
+        let started = Instant::now();
         let mut result = Ok(());
         for _ in 0..count {
             let sent = if request {
