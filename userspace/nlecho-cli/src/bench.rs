@@ -104,6 +104,27 @@ fn turns(targets: usize, round: usize) -> impl Iterator<Item = usize> {
     (0..targets).map(move |i| (i + round) % targets)
 }
 
+/// Measures one row: `one(target, n)` for every target, first once with a
+/// tenth of `n` as an unmeasured warm-up, then `rounds` times in turns.
+/// Returns each target's rounds, in the order of `targets`.
+fn measure<R>(
+    targets: &[Named],
+    rounds: usize,
+    n: usize,
+    one: impl Fn(&Named, usize) -> Result<R>,
+) -> Result<Vec<Vec<R>>> {
+    for t in targets {
+        one(t, n.div_ceil(10))?;
+    }
+    let mut runs: Vec<Vec<R>> = targets.iter().map(|_| Vec::new()).collect();
+    for round in 0..rounds {
+        for i in turns(targets.len(), round) {
+            runs[i].push(one(&targets[i], n)?);
+        }
+    }
+    Ok(runs)
+}
+
 /// Runs every row and returns the report as (JSON, markdown).
 pub fn run(args: &BenchArgs) -> Result<(String, String)> {
     let targets = targets(args);
@@ -111,19 +132,10 @@ pub fn run(args: &BenchArgs) -> Result<(String, String)> {
     for payload in PAYLOADS {
         for batch in BATCHES {
             let n = round_trips(payload, batch, args.scale);
-            let mut runs: Vec<Vec<EchoResult>> = targets.iter().map(|_| Vec::new()).collect();
-            let echo = |t: &Named, n| {
+            let runs = measure(&targets, args.rounds, n, |t, n| {
                 bench::echo(t.target, payload, batch, n)
                     .with_context(|| format!("echo {payload} B x {batch} on {}", t.name))
-            };
-            for t in &targets {
-                echo(t, n.div_ceil(10))?;
-            }
-            for round in 0..args.rounds {
-                for i in turns(targets.len(), round) {
-                    runs[i].push(echo(&targets[i], n)?);
-                }
-            }
+            })?;
             eprintln!("bench: echo {payload} B x {batch} done");
             echo_rows.push(EchoRow {
                 payload,
@@ -136,19 +148,10 @@ pub fn run(args: &BenchArgs) -> Result<(String, String)> {
     let mut fanout_rows = Vec::new();
     for listeners in LISTENERS {
         let n = ((fanout_messages(listeners) as f64 * args.scale) as usize).max(10);
-        let mut results: Vec<Vec<FanoutResult>> = targets.iter().map(|_| Vec::new()).collect();
-        let fanout = |t: &Named, n| {
+        let results = measure(&targets, args.rounds, n, |t, n| {
             bench::fanout(t.target, FANOUT_GROUP, listeners, FANOUT_PAYLOAD, n)
                 .with_context(|| format!("fan-out to {listeners} on {}", t.name))
-        };
-        for t in &targets {
-            fanout(t, n.div_ceil(10))?;
-        }
-        for round in 0..args.rounds {
-            for i in turns(targets.len(), round) {
-                results[i].push(fanout(&targets[i], n)?);
-            }
-        }
+        })?;
         eprintln!("bench: fan-out to {listeners} listeners done");
         fanout_rows.push((listeners, results));
     }
