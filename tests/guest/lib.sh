@@ -46,6 +46,8 @@ as_nobody() { su nobody -s /bin/sh -c "$*"; }
 # stderr $T/NAME.err), waits for its "listening" line; pid in $NAME.
 start() {
   n=$1; shift
+  # Emptied first: the wait below must not see an earlier run's line.
+  : >$T/$n.out; : >$T/$n.err
   "$@" >$T/$n.out 2>$T/$n.err &
   eval "$n=$!"
   i=0
