@@ -18,6 +18,7 @@ pub(crate) fn message() -> &'static [u8] {
     }
     // SAFETY: `text` is a NUL-terminated string owned by the module's
     // parameter, which is only written at load time (the parameter is
-    // read-only in sysfs) and lives until the module is freed.
+    // read-only in sysfs) and freed with the module: `'static` here means
+    // as long as this module's code can run, like any of its statics.
     unsafe { CStr::from_char_ptr(text) }.to_bytes()
 }

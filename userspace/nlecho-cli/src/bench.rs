@@ -140,7 +140,7 @@ pub fn run(args: &BenchArgs) -> Result<(String, String)> {
             echo_rows.push(EchoRow {
                 payload,
                 batch,
-                merged: runs.iter().cloned().map(EchoResult::merge).collect(),
+                merged: runs.iter().map(|r| EchoResult::merge(r)).collect(),
                 runs,
             });
         }
@@ -210,35 +210,32 @@ struct Ratios {
 
 impl EchoRow {
     fn ratios(&self) -> Ratios {
-        let runs = &self.runs;
-        let floor = &runs[runs.len() - 1];
-        let has_c = runs.len() > 2;
-        let vs = |a: usize, b: usize, m: fn(&EchoResult) -> f64| {
-            has_c.then(|| paired_ratio(&runs[a], &runs[b], m)).flatten()
-        };
+        let [p50_rust_c, _, p50_rust_floor] = ratios(&self.runs, p50);
+        let [msgs_rust_c, msgs_c_again, msgs_rust_floor] =
+            ratios(&self.runs, EchoResult::msgs_per_s);
         Ratios {
-            p50_rust_c: vs(RUST, C, p50),
-            msgs_rust_c: vs(RUST, C, EchoResult::msgs_per_s),
-            msgs_c_again: vs(C, C_AGAIN, EchoResult::msgs_per_s),
-            p50_rust_floor: paired_ratio(&runs[RUST], floor, p50),
-            msgs_rust_floor: paired_ratio(&runs[RUST], floor, EchoResult::msgs_per_s),
+            p50_rust_c,
+            msgs_rust_c,
+            msgs_c_again,
+            p50_rust_floor,
+            msgs_rust_floor,
         }
     }
 }
 
-/// Rust/C, C/C and Rust/floor of per-listener rates, as [`paired_ratio`]s.
-fn fanout_ratios(results: &[Vec<FanoutResult>]) -> [Option<f64>; 3] {
-    let rate = FanoutResult::per_listener_per_s;
-    let has_c = results.len() > 2;
+/// Rust/C, C/C and Rust/floor of `metric` over each target's rounds, as
+/// [`paired_ratio`]s; the first two are `None` when C did not run.
+fn ratios<T>(runs: &[Vec<T>], metric: impl Fn(&T) -> f64) -> [Option<f64>; 3] {
+    let has_c = runs.len() > 2;
     let vs = |a: usize, b: usize| {
         has_c
-            .then(|| paired_ratio(&results[a], &results[b], rate))
+            .then(|| paired_ratio(&runs[a], &runs[b], &metric))
             .flatten()
     };
     [
         vs(RUST, C),
         vs(C, C_AGAIN),
-        paired_ratio(&results[RUST], &results[results.len() - 1], rate),
+        paired_ratio(&runs[RUST], &runs[runs.len() - 1], &metric),
     ]
 }
 
@@ -317,7 +314,7 @@ fn json(targets: &[Named], echo: &[EchoRow], fanout: &[FanoutRow], args: &BenchA
     }
     out.push_str("],\"fanout_ratios\":[");
     for (i, (listeners, results)) in fanout.iter().enumerate() {
-        let [rust_c, c_again, rust_floor] = fanout_ratios(results);
+        let [rust_c, c_again, rust_floor] = ratios(results, FanoutResult::per_listener_per_s);
         let _ = write!(
             out,
             "{}{{\"listeners\":{listeners},\"rust_c\":{},\"c_again\":{},\"rust_floor\":{}}}",
@@ -407,7 +404,7 @@ fn markdown(targets: &[Named], echo: &[EchoRow], fanout: &[FanoutRow]) -> String
             .iter()
             .map(|r| format!("{:.0}", mean_rate(r)))
             .collect();
-        let [rust_c, c_again, rust_floor] = fanout_ratios(results);
+        let [rust_c, c_again, rust_floor] = ratios(results, FanoutResult::per_listener_per_s);
         let drops: Vec<String> = results.iter().map(|r| drops(r).to_string()).collect();
         let _ = writeln!(
             out,
@@ -450,6 +447,17 @@ mod tests {
         // A round with nothing measured (x/0) is left out, not counted as infinite.
         assert_eq!(paired_ratio(&[4.0, 1.0], &[2.0, 0.0], id), Some(2.0));
         assert_eq!(paired_ratio::<f64>(&[], &[], id), None);
+    }
+
+    #[test]
+    fn ratios_pair_rust_with_c_c_with_itself_and_rust_with_the_floor() {
+        let id = |x: &f64| *x;
+        // One round per target: rust, c, c_again, floor.
+        let runs = [vec![6.0], vec![3.0], vec![2.0], vec![12.0]];
+        assert_eq!(ratios(&runs, id), [Some(2.0), Some(1.5), Some(0.5)]);
+        // Without C: rust and the floor only.
+        let runs = [vec![6.0], vec![12.0]];
+        assert_eq!(ratios(&runs, id), [None, None, Some(0.5)]);
     }
 
     #[test]

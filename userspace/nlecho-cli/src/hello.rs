@@ -3,7 +3,6 @@
 use anyhow::Result;
 use nlecho::wire;
 
-use crate::exit::{Exit, FAILURE};
 use crate::output::Origin;
 use crate::Ctx;
 
@@ -39,12 +38,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             reply.header.seq
         );
     }
-    if reply.payload != msg {
-        return Err(Exit {
-            code: FAILURE,
-            message: "the reply does not match what was sent".into(),
-        }
-        .into());
-    }
+    anyhow::ensure!(
+        reply.payload == msg,
+        "the reply does not match what was sent"
+    );
     Ok(())
 }

@@ -58,7 +58,8 @@ pub struct PeerSendArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     to_port: Option<u32>,
     /// Multicast group to send to (1-32: user sockets address groups by bit mask).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=32))]
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(nlecho::MAX_SEND_GROUP)))]
     group: Option<u32>,
     /// Port to bind the sending socket to (0: the kernel picks one).
     #[arg(long, value_name = "P", default_value_t = 0)]

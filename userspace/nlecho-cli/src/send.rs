@@ -5,7 +5,6 @@ use clap::Args;
 use nlecho::wire;
 
 use crate::capture::PcapArgs;
-use crate::exit::{Exit, FAILURE};
 use crate::output::Origin;
 use crate::payload::PayloadArgs;
 use crate::Ctx;
@@ -65,6 +64,8 @@ pub fn parse_type(s: &str) -> Result<u16, String> {
 
 pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<()> {
     let payload = args.payload.read()?;
+    // frame::encode refuses it too, but only once the socket (and any
+    // --pcap file) exists: a bad argument should fail before either.
     if payload.len() > wire::MAX_PAYLOAD {
         return Err(nlecho::Error::TooLarge { len: payload.len() }.into());
     }
@@ -93,11 +94,7 @@ pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<()> {
                 _ => None,
             };
             if echo_ty.is_some_and(|t| t != r.header.ty || r.payload != payload) {
-                return Err(Exit {
-                    code: FAILURE,
-                    message: format!("the reply to seq {} does not match what was sent", ex.seq),
-                }
-                .into());
+                anyhow::bail!("the reply to seq {} does not match what was sent", ex.seq);
             }
         }
         if let Some(status) = &ex.ack {

@@ -1,9 +1,8 @@
 //! Attribute helpers on top of [`wire`]: a growable writer with nesting,
-//! and lookups that validate the whole attribute list first, as the
-//! kernel's `nla_parse()` does.
+//! and reading a string attribute.
 
 use crate::error::{Error, Result};
-use crate::wire::{self, Attr, AttrError, Attrs, BadAttr};
+use crate::wire::{self, Attr};
 
 /// Builds a list of attributes, nested ones included.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -82,28 +81,6 @@ impl AttrWriter {
         }
         Ok(self.buf)
     }
-}
-
-/// Every attribute of `payload`, or the first malformed one.
-pub fn collect(payload: &[u8]) -> std::result::Result<Vec<Attr<'_>>, BadAttr> {
-    Attrs::new(payload).collect()
-}
-
-/// The last attribute of type `ty` (as `nla_parse()` keeps the last), after
-/// checking that the whole list is well-formed.
-pub fn find(payload: &[u8], ty: u16) -> std::result::Result<Option<Attr<'_>>, BadAttr> {
-    Ok(collect(payload)?.into_iter().rev().find(|a| a.ty == ty))
-}
-
-/// A required `u32` attribute.
-pub fn require_u32(payload: &[u8], ty: u16) -> std::result::Result<u32, AttrError> {
-    let attr = find(payload, ty)?.ok_or(AttrError::Missing(ty))?;
-    attr.u32().ok_or(AttrError::BadValue(ty))
-}
-
-/// A required attribute's raw value.
-pub fn require_bytes(payload: &[u8], ty: u16) -> std::result::Result<&[u8], AttrError> {
-    Ok(find(payload, ty)?.ok_or(AttrError::Missing(ty))?.value)
 }
 
 /// A string attribute's value up to its first NUL (or all of it), if UTF-8.

@@ -6,17 +6,17 @@
 //! so the path without any module work. Every figure comes from the
 //! caller's side: wall time around `sendmsg()`/`recvmsg()`.
 
-use std::os::fd::{AsFd, AsRawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use nix::sys::socket::{sendmsg, setsockopt, sockopt, MsgFlags, NetlinkAddr};
+use nix::sys::socket::{setsockopt, sockopt};
 
 use crate::error::{Error, Result};
+use crate::frame::{self, Batch};
 use crate::socket::Socket;
-use crate::wire::{self, Broadcast, Header, Messages};
+use crate::wire::{self, Header, Messages};
 
 /// Socket buffers large enough for a batch of 32 maximum-size messages.
 const BUFFER: usize = 8 << 20;
@@ -73,7 +73,7 @@ impl EchoResult {
     }
 
     /// Merges runs of the same configuration.
-    pub fn merge(runs: impl IntoIterator<Item = EchoResult>) -> EchoResult {
+    pub fn merge(runs: &[EchoResult]) -> EchoResult {
         let mut all = EchoResult {
             rtt_us: Vec::new(),
             messages: 0,
@@ -81,7 +81,7 @@ impl EchoResult {
             elapsed: Duration::ZERO,
         };
         for run in runs {
-            all.rtt_us.extend(run.rtt_us);
+            all.rtt_us.extend_from_slice(&run.rtt_us);
             all.messages += run.messages;
             all.bytes += run.bytes;
             all.elapsed += run.elapsed;
@@ -132,37 +132,20 @@ fn open(protocol: u32, groups: u32) -> Result<Socket> {
     Ok(sock)
 }
 
-/// Sends `datagram` to a multicast `group` (1-32) from a user socket.
-fn send_to_group(sock: &Socket, datagram: &[u8], group: u32) -> Result<()> {
-    let addr = NetlinkAddr::new(0, 1 << (group - 1));
-    let iov = [std::io::IoSlice::new(datagram)];
-    sendmsg(
-        sock.as_fd().as_raw_fd(),
-        &iov,
-        &[],
-        MsgFlags::empty(),
-        Some(&addr),
-    )
-    .map_err(Error::sys("sendmsg"))?;
-    Ok(())
-}
-
 /// `batch` ECHO requests of `payload` bytes in one datagram.
-fn echo_datagram(payload: usize, batch: usize) -> Vec<u8> {
+fn echo_datagram(payload: usize, batch: usize) -> Result<Vec<u8>> {
     let body: Vec<u8> = (0..payload).map(|i| i as u8).collect();
-    let space = wire::msg_space(payload);
-    let mut out = vec![0; space * batch];
-    for (i, chunk) in out.chunks_mut(space).enumerate() {
+    let mut out = Batch::new();
+    for seq in 0..batch {
         let header = Header {
             ty: wire::NLECHO_CMD_ECHO,
             flags: wire::NLM_F_REQUEST,
-            seq: i as u32,
+            seq: seq as u32,
             ..Header::default()
         };
-        // Cannot fail: each chunk is exactly msg_space(payload) long.
-        let _ = wire::put(chunk, header, &body);
+        out.push(header, &body)?;
     }
-    out
+    Ok(out.into_vec())
 }
 
 /// A user-space echo peer: sends every message it receives back to its
@@ -210,7 +193,7 @@ fn echo_with(
     batch: usize,
     count: usize,
 ) -> Result<EchoResult> {
-    let datagram = echo_datagram(payload, batch);
+    let datagram = echo_datagram(payload, batch)?;
     let mut buf = vec![0; wire::MAX_MSG_LEN];
     let mut rtt_us = Vec::with_capacity(count);
     let started = Instant::now();
@@ -252,27 +235,19 @@ pub fn fanout(
         .collect::<Result<Vec<_>>>()?;
     let sender = open(protocol, 0)?;
     let data = vec![0x5a; payload];
-    let mut body = vec![0; wire::MAX_MSG_LEN];
     let datagram = if request {
-        let n = Broadcast { group, data: &data }
-            .put(&mut body)
-            .map_err(|_| Error::TooLarge { len: payload })?;
-        let mut out = vec![0; wire::msg_space(n)];
         let header = Header {
             ty: wire::NLECHO_CMD_BROADCAST,
             flags: wire::NLM_F_REQUEST,
             ..Header::default()
         };
-        wire::put(&mut out, header, &body[..n]).map_err(|_| Error::TooLarge { len: payload })?;
-        out
+        frame::encode(header, &frame::broadcast_payload(group, &data)?)?
     } else {
-        let mut out = vec![0; wire::msg_space(payload)];
         let header = Header {
             ty: wire::NLMSG_DONE,
             ..Header::default()
         };
-        wire::put(&mut out, header, &data).map_err(|_| Error::TooLarge { len: payload })?;
-        out
+        frame::encode(header, &data)?
     };
     // The clock starts once every listener runs: thread start-up is slow
     // under emulation and is no part of the path measured.
@@ -295,7 +270,7 @@ pub fn fanout(
             let sent = if request {
                 sender.send_to(&datagram, 0)
             } else {
-                send_to_group(&sender, &datagram, group)
+                sender.send_to_group(&datagram, group)
             };
             if let Err(e) = sent {
                 result = Err(e);

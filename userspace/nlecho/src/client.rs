@@ -151,12 +151,7 @@ impl Client {
     /// `NLECHO_CMD_BROADCAST` of `data` to `group`, acknowledged. Needs
     /// `CAP_NET_ADMIN`.
     pub fn broadcast(&mut self, group: u32, data: &[u8]) -> Result<Exchange> {
-        let mut payload =
-            vec![0; wire::align(wire::NLA_HDRLEN + 4) + wire::align(wire::NLA_HDRLEN + data.len())];
-        let n = wire::Broadcast { group, data }
-            .put(&mut payload)
-            .map_err(|e| Error::TooLarge { len: e.need })?;
-        payload.truncate(n);
+        let payload = frame::broadcast_payload(group, data)?;
         let flags = wire::NLM_F_REQUEST | wire::NLM_F_ACK;
         self.exchange(wire::NLECHO_CMD_BROADCAST, flags, &payload)
     }
@@ -184,11 +179,33 @@ impl Client {
     fn collect(
         &mut self,
         seq: u32,
+        take: impl FnMut(Reply, Option<ack::Status>) -> bool,
+    ) -> Result<()> {
+        let result = self.collect_within_timeout(seq, take);
+        // Leave the whole timeout for the next request, or a caller's own
+        // receive on `socket()`; the exchange's error is the one to report.
+        let restored = if self.socket.timeout() == Some(self.timeout) {
+            Ok(())
+        } else {
+            self.socket.set_timeout(self.timeout)
+        };
+        result.and(restored)
+    }
+
+    fn collect_within_timeout(
+        &mut self,
+        seq: u32,
         mut take: impl FnMut(Reply, Option<ack::Status>) -> bool,
     ) -> Result<()> {
+        let timeout = self.timeout;
         let started = Instant::now();
         loop {
-            let got = self.socket.recv(&mut self.buf)?;
+            // Later receives wait only for what is left, so the error names
+            // the whole timeout rather than the socket's current one.
+            let got = self.socket.recv(&mut self.buf).map_err(|e| match e {
+                Error::Timeout { .. } => Error::Timeout { after: timeout },
+                e => e,
+            })?;
             if got.from_port == 0 {
                 for msg in wire::Messages::new(&self.buf[..got.len]) {
                     let msg = msg.map_err(Error::Malformed)?;
@@ -218,12 +235,54 @@ impl Client {
                     }
                 }
             }
-            // Unrelated traffic must not extend the wait forever.
-            if started.elapsed() >= self.timeout && !self.timeout.is_zero() {
-                return Err(Error::Timeout {
-                    after: self.timeout,
-                });
+            // Unrelated traffic must not extend the wait: the next receive
+            // gets only the time left (zero waits forever).
+            if !timeout.is_zero() {
+                let left = timeout.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    return Err(Error::Timeout { after: timeout });
+                }
+                // SO_RCVTIMEO rounds to microseconds, and 0 means forever.
+                self.socket
+                    .set_timeout(left.max(Duration::from_micros(1)))?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread;
+
+    use super::*;
+
+    #[test]
+    fn traffic_late_in_the_wait_does_not_extend_it() {
+        // NETLINK_USERSOCK: a user port can send to the client unprivileged.
+        let protocol = libc::NETLINK_USERSOCK as u32;
+        let timeout = Duration::from_millis(400);
+        let mut client = Client::connect(protocol, timeout).unwrap();
+        let peer = Socket::open(protocol).unwrap();
+        peer.bind(0, 0).unwrap();
+        let to = client.port();
+        let started = Instant::now();
+        let noise = thread::spawn(move || {
+            // Late in the wait: a receive that began afresh here with the
+            // whole timeout would end at 700 ms.
+            thread::sleep(Duration::from_millis(300));
+            peer.send_to(&frame::encode(Header::default(), b"noise")?, to)
+        });
+        let got = client.collect(1, |_, _| true);
+        let waited = started.elapsed();
+        noise.join().unwrap().unwrap();
+        assert!(
+            matches!(got, Err(Error::Timeout { after }) if after == timeout),
+            "{got:?}"
+        );
+        assert!(
+            waited >= timeout && waited < timeout + Duration::from_millis(200),
+            "waited {waited:?}"
+        );
+        assert_eq!(client.socket().timeout(), Some(timeout), "restored");
     }
 }

@@ -12,6 +12,18 @@ pub fn encode(header: Header, payload: &[u8]) -> Result<Vec<u8>> {
     Ok(batch.into_vec())
 }
 
+/// The payload of an `NLECHO_CMD_BROADCAST` request of `data` to `group`:
+/// its GROUP and DATA attributes.
+pub fn broadcast_payload(group: u32, data: &[u8]) -> Result<Vec<u8>> {
+    let mut payload =
+        vec![0; wire::align(wire::NLA_HDRLEN + 4) + wire::align(wire::NLA_HDRLEN + data.len())];
+    // Sized exactly, so only a DATA too long for `nla_len` fails.
+    wire::Broadcast { group, data }
+        .put(&mut payload)
+        .map_err(|e| Error::TooLarge { len: e.need })?;
+    Ok(payload)
+}
+
 /// Several messages in one datagram, answered in order by the module.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Batch {

@@ -7,6 +7,9 @@
 //! survives), `ARPHRD_NETLINK`, 10 unused bytes, and the netlink protocol,
 //! both big-endian. The netlink datagram follows. Wireshark and tcpdump
 //! read the result as netlink.
+//!
+//! The file and record headers are in host byte order, as libpcap writes
+//! them: the datagrams are too, so the magic tells readers the order of both.
 
 use std::io::{self, Read, Write};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -54,13 +57,13 @@ impl<W: Write> PcapWriter<W> {
         let protocol = u16::try_from(protocol)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "protocol above 65535"))?;
         let mut h = Vec::with_capacity(FILE_HDRLEN);
-        h.extend_from_slice(&MAGIC.to_le_bytes());
-        h.extend_from_slice(&2u16.to_le_bytes());
-        h.extend_from_slice(&4u16.to_le_bytes());
-        h.extend_from_slice(&0i32.to_le_bytes()); // thiszone
-        h.extend_from_slice(&0u32.to_le_bytes()); // sigfigs
-        h.extend_from_slice(&SNAPLEN.to_le_bytes());
-        h.extend_from_slice(&LINKTYPE_NETLINK.to_le_bytes());
+        h.extend_from_slice(&MAGIC.to_ne_bytes());
+        h.extend_from_slice(&2u16.to_ne_bytes());
+        h.extend_from_slice(&4u16.to_ne_bytes());
+        h.extend_from_slice(&0i32.to_ne_bytes()); // thiszone
+        h.extend_from_slice(&0u32.to_ne_bytes()); // sigfigs
+        h.extend_from_slice(&SNAPLEN.to_ne_bytes());
+        h.extend_from_slice(&LINKTYPE_NETLINK.to_ne_bytes());
         out.write_all(&h)?;
         Ok(PcapWriter { out, protocol })
     }
@@ -86,10 +89,10 @@ impl<W: Write> PcapWriter<W> {
         let too_big = || io::Error::new(io::ErrorKind::InvalidInput, "datagram above 4 GiB");
         let secs = u32::try_from(since_epoch.as_secs()).unwrap_or(u32::MAX);
         let mut rec = Vec::with_capacity(RECORD_HDRLEN + incl);
-        rec.extend_from_slice(&secs.to_le_bytes());
-        rec.extend_from_slice(&since_epoch.subsec_micros().to_le_bytes());
-        rec.extend_from_slice(&u32::try_from(incl).map_err(|_| too_big())?.to_le_bytes());
-        rec.extend_from_slice(&u32::try_from(orig).map_err(|_| too_big())?.to_le_bytes());
+        rec.extend_from_slice(&secs.to_ne_bytes());
+        rec.extend_from_slice(&since_epoch.subsec_micros().to_ne_bytes());
+        rec.extend_from_slice(&u32::try_from(incl).map_err(|_| too_big())?.to_ne_bytes());
+        rec.extend_from_slice(&u32::try_from(orig).map_err(|_| too_big())?.to_ne_bytes());
         let pkttype = match direction {
             Direction::Sent => PACKET_OUTGOING,
             Direction::Received => PACKET_HOST,
@@ -171,7 +174,6 @@ pub struct PcapReader<R: Read> {
     inp: R,
     swapped: bool,
     nanos: bool,
-    snaplen: u32,
 }
 
 /// Fills `buf`; `Ok(false)` at a clean end of file (nothing read).
@@ -196,7 +198,7 @@ impl<R: Read> PcapReader<R> {
         if !read_exact_or_eof(&mut inp, &mut h)? {
             return Err(PcapError::Truncated);
         }
-        let magic = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+        let magic = u32::from_ne_bytes([h[0], h[1], h[2], h[3]]);
         let (swapped, nanos) = match magic {
             MAGIC => (false, false),
             MAGIC_NANOS => (false, true),
@@ -204,13 +206,11 @@ impl<R: Read> PcapReader<R> {
             m if m.swap_bytes() == MAGIC_NANOS => (true, true),
             m => return Err(PcapError::BadMagic(m)),
         };
-        let mut r = PcapReader {
+        let r = PcapReader {
             inp,
             swapped,
             nanos,
-            snaplen: 0,
         };
-        r.snaplen = r.u32_at(&h, 16);
         let linktype = r.u32_at(&h, 20);
         if linktype != LINKTYPE_NETLINK {
             return Err(PcapError::LinkType(linktype));
@@ -219,7 +219,7 @@ impl<R: Read> PcapReader<R> {
     }
 
     fn u32_at(&self, b: &[u8], at: usize) -> u32 {
-        let v = u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        let v = u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
         if self.swapped {
             v.swap_bytes()
         } else {
@@ -237,8 +237,9 @@ impl<R: Read> PcapReader<R> {
         let frac = self.u32_at(&h, 4);
         let incl = self.u32_at(&h, 8) as usize;
         let orig = self.u32_at(&h, 12) as usize;
-        // A hostile length must not make us allocate gigabytes.
-        if incl > self.snaplen.max(SNAPLEN) as usize {
+        // A hostile length must not make us allocate gigabytes; the file's
+        // own snap length is as untrusted as the record, so it is no bound.
+        if incl > SNAPLEN as usize {
             return Err(PcapError::BadRecord(
                 "captured length above the snap length",
             ));
@@ -306,10 +307,14 @@ mod tests {
     fn file_header_is_classic_pcap_for_linktype_netlink() {
         let file = capture(&[]);
         assert_eq!(file.len(), FILE_HDRLEN);
-        assert_eq!(&file[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
-        assert_eq!(&file[4..8], &[2, 0, 4, 0], "version 2.4");
-        assert_eq!(&file[16..20], &SNAPLEN.to_le_bytes());
-        assert_eq!(&file[20..24], &[253, 0, 0, 0]);
+        // Host byte order, like the datagrams.
+        assert_eq!(&file[..4], &0xa1b2_c3d4u32.to_ne_bytes());
+        assert_eq!(&file[4..6], &2u16.to_ne_bytes(), "version 2.x");
+        assert_eq!(&file[6..8], &4u16.to_ne_bytes(), "version x.4");
+        assert_eq!(&file[16..20], &SNAPLEN.to_ne_bytes());
+        assert_eq!(&file[20..24], &253u32.to_ne_bytes());
+        #[cfg(target_endian = "little")]
+        assert_eq!(&file[..8], &[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0]);
     }
 
     #[test]
@@ -321,7 +326,7 @@ mod tests {
         ];
         let file = capture(&records);
         let first = &file[FILE_HDRLEN..FILE_HDRLEN + RECORD_HDRLEN + COOKED_HDRLEN];
-        assert_eq!(&first[8..12], &(16u32 + 13).to_le_bytes(), "incl_len");
+        assert_eq!(&first[8..12], &(16u32 + 13).to_ne_bytes(), "incl_len");
         assert_eq!(&first[16..18], &[0, 4], "PACKET_OUTGOING, big-endian");
         assert_eq!(&first[18..20], &[0x03, 0x38], "ARPHRD_NETLINK 824");
         assert_eq!(&first[30..32], &[0, 30], "protocol 30, big-endian");
@@ -374,7 +379,7 @@ mod tests {
             Err(PcapError::BadMagic(_))
         ));
         let mut bad = good.clone();
-        bad[20] = 1;
+        bad[20..24].copy_from_slice(&1u32.to_ne_bytes());
         assert!(matches!(
             PcapReader::new(&bad[..]),
             Err(PcapError::LinkType(1))
@@ -383,12 +388,39 @@ mod tests {
         let mut r = PcapReader::new(cut).unwrap();
         assert!(matches!(r.next(), Some(Err(PcapError::Truncated))));
         let mut huge = good.clone();
-        huge[32..36].copy_from_slice(&u32::MAX.to_le_bytes());
+        huge[32..36].copy_from_slice(&u32::MAX.to_ne_bytes());
         let mut r = PcapReader::new(&huge[..]).unwrap();
         assert!(matches!(r.next(), Some(Err(PcapError::BadRecord(_)))));
         let mut short = good;
-        short[32..36].copy_from_slice(&8u32.to_le_bytes());
+        short[32..36].copy_from_slice(&8u32.to_ne_bytes());
         let mut r = PcapReader::new(&short[..]).unwrap();
         assert!(matches!(r.next(), Some(Err(PcapError::BadRecord(_)))));
+    }
+
+    #[test]
+    fn a_hostile_snap_length_does_not_raise_the_record_bound() {
+        let mut file = capture(&[(Direction::Received, b"abcd".to_vec())]);
+        file[16..20].copy_from_slice(&u32::MAX.to_ne_bytes());
+        // Just above SNAPLEN, and near 4 GiB: both within the file's snap
+        // length, both refused before any buffer is allocated. Reading them
+        // would end in Truncated (or an allocation failure) instead.
+        for incl in [SNAPLEN + 1, u32::MAX - 1] {
+            let mut hostile = file.clone();
+            hostile[32..36].copy_from_slice(&incl.to_ne_bytes());
+            hostile[36..40].copy_from_slice(&u32::MAX.to_ne_bytes());
+            let mut r = PcapReader::new(&hostile[..]).unwrap();
+            assert!(
+                matches!(
+                    r.next(),
+                    Some(Err(PcapError::BadRecord(
+                        "captured length above the snap length"
+                    )))
+                ),
+                "incl_len {incl}"
+            );
+        }
+        // A normal record still reads: the file's snap length is just ignored.
+        let p = PcapReader::new(&file[..]).unwrap().next().unwrap().unwrap();
+        assert_eq!(p.datagram, b"abcd");
     }
 }

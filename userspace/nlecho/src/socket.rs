@@ -56,12 +56,10 @@ pub struct Datagram {
     pub len: usize,
     /// Port id of the sender; 0 is the kernel.
     pub from_port: u32,
-    /// Multicast groups it was sent to (a bit mask, as in `nl_groups`;
-    /// only groups 1-32 show).
-    pub groups: u32,
     /// The multicast group it was sent to; `None` for a unicast. Exact for
     /// every group once the socket joined one ([`Socket::join`] turns on
-    /// `NETLINK_PKTINFO`), otherwise read from `groups`.
+    /// `NETLINK_PKTINFO`), otherwise read from the sender address's
+    /// `nl_groups` mask, which only shows groups 1-32.
     pub group: Option<u32>,
 }
 
@@ -340,7 +338,6 @@ impl Socket {
             dgram: Datagram {
                 len: msg.bytes,
                 from_port,
-                groups,
                 group,
             },
             truncated: msg.flags.contains(MsgFlags::MSG_TRUNC),

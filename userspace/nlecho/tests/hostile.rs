@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::socket::{getsockopt, recv, setsockopt, sockopt, MsgFlags};
 use nlecho::wire::{self, Broadcast, Header, Messages, Stats};
-use nlecho::{Client, Socket};
+use nlecho::{frame, Client, Socket};
 
 #[path = "common/rng.rs"]
 mod rng;
@@ -28,15 +28,13 @@ const RANDOM_FRAMES: usize = 100_000;
 const SEED: u64 = 0x6e6c_6563_686f_0001;
 
 fn message(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![0; wire::msg_space(payload.len())];
     let header = Header {
         ty,
         flags,
         seq,
         ..Header::default()
     };
-    wire::put(&mut out, header, payload).unwrap();
-    out
+    frame::encode(header, payload).unwrap()
 }
 
 fn attr(ty: u16, value: &[u8]) -> Vec<u8> {

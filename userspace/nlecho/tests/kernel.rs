@@ -18,6 +18,10 @@ use nlecho::pcap::{PcapReader, PcapWriter};
 use nlecho::wire::{self, ErrorPayload, Header, Messages};
 use nlecho::{Client, Direction, Error, Socket};
 
+#[path = "common/silence.rs"]
+mod silence;
+use silence::assert_silent;
+
 const TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for something that must not arrive.
 const SILENCE: Duration = Duration::from_millis(300);
@@ -43,19 +47,13 @@ fn pattern(len: usize) -> Vec<u8> {
 }
 
 fn encode(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![0; wire::msg_space(payload.len())];
-    wire::put(
-        &mut out,
-        Header {
-            ty,
-            flags,
-            seq,
-            ..Header::default()
-        },
-        payload,
-    )
-    .unwrap();
-    out
+    let header = Header {
+        ty,
+        flags,
+        seq,
+        ..Header::default()
+    };
+    frame::encode(header, payload).unwrap()
 }
 
 /// Receives one datagram and returns its messages.
@@ -76,16 +74,6 @@ fn raw_socket(port: u32) -> Socket {
     sock.bind(port, 0).unwrap();
     sock.set_timeout(TIMEOUT).unwrap();
     sock
-}
-
-fn assert_silent(sock: &mut Socket) {
-    sock.set_timeout(SILENCE).unwrap();
-    let mut buf = vec![0; wire::MAX_MSG_LEN];
-    match sock.recv(&mut buf) {
-        Err(Error::Timeout { .. }) => {}
-        other => panic!("expected no datagram, got {other:?}"),
-    }
-    sock.set_timeout(TIMEOUT).unwrap();
 }
 
 #[test]
@@ -285,7 +273,7 @@ fn replies_go_to_the_sending_socket_not_to_nlmsg_pid() {
     let got = recv_all(&sender).unwrap();
     assert_eq!(got[0].1, b"spoof");
     let mut victim = victim;
-    assert_silent(&mut victim);
+    assert_silent(&mut victim, SILENCE);
 }
 
 #[test]
@@ -333,7 +321,7 @@ fn malformed_datagrams_are_dropped_after_their_valid_prefix() {
             let got = recv_all(&sock).unwrap();
             assert_eq!(got[0].1, b"before", "{what}: the valid prefix is answered");
         }
-        assert_silent(&mut sock);
+        assert_silent(&mut sock, SILENCE);
         // The module still answers afterwards.
         let seq = 1000 + i as u32;
         sock.send_to(
@@ -367,15 +355,6 @@ fn listener(groups: &[u32]) -> Socket {
         sock.join(g).unwrap();
     }
     sock
-}
-
-fn assert_silent_owned(sock: &mut Socket) {
-    sock.set_timeout(SILENCE).unwrap();
-    match sock.recv_owned() {
-        Err(Error::Timeout { .. }) => {}
-        other => panic!("expected no datagram, got {other:?}"),
-    }
-    sock.set_timeout(TIMEOUT).unwrap();
 }
 
 /// The one message of a received datagram.
@@ -459,7 +438,7 @@ fn unknown_type_gets_eopnotsupp_with_the_capped_request_header() {
         "the request's header, exactly as sent"
     );
     // An error replaces the ACK: nothing follows.
-    assert_silent(&mut sock);
+    assert_silent(&mut sock, SILENCE);
     // The library reports it as a kernel error.
     assert_eq!(
         kernel_errno(client().request(0x1f, REQ, b"?")),
@@ -569,11 +548,11 @@ fn broadcast_reaches_every_member_of_its_group_only() {
         let (h, payload) = only_message(&got.data);
         assert_eq!((h.ty, h.seq, h.pid), (wire::NLMSG_DONE, 0, 0));
         assert_eq!(payload, b"to group 5");
-        assert_silent_owned(m);
+        assert_silent(m, SILENCE);
     }
     let got = classic.recv_owned().unwrap();
     assert_eq!(only_message(&got.data).1, b"to group 5");
-    assert_silent_owned(&mut other);
+    assert_silent(&mut other, SILENCE);
 }
 
 /// Receivers learn a multicast's group from `nl_groups` (groups 1-32) and
@@ -607,7 +586,7 @@ fn leaving_a_group_stops_its_messages() {
     assert_eq!(only_message(&sock.recv_owned().unwrap().data).1, b"one");
     sock.leave(11).unwrap();
     client().broadcast(11, b"two").unwrap();
-    assert_silent_owned(&mut sock);
+    assert_silent(&mut sock, SILENCE);
 }
 
 #[test]
@@ -661,8 +640,8 @@ fn user_sockets_multicast_to_a_group() {
         assert_eq!((got.from_port, got.group), (ps, Some(3)));
         assert_eq!(got.data, msg);
     }
-    assert_silent_owned(&mut outsider);
-    assert_silent_owned(&mut sender);
+    assert_silent(&mut outsider, SILENCE);
+    assert_silent(&mut sender, SILENCE);
 }
 
 #[test]

@@ -16,6 +16,12 @@ use nlecho::{frame, Direction, Error, Socket};
 
 const USERSOCK: u32 = libc::NETLINK_USERSOCK as u32;
 const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long to wait for something that must not arrive.
+const SILENCE: Duration = Duration::from_millis(100);
+
+#[path = "common/silence.rs"]
+mod silence;
+use silence::assert_silent;
 
 fn open(groups: &[u32]) -> Socket {
     let mut s = Socket::open(USERSOCK).expect("NETLINK_USERSOCK socket");
@@ -34,15 +40,6 @@ fn message(seq: u32, payload: &[u8]) -> Vec<u8> {
         ..Header::default()
     };
     frame::encode(h, payload).unwrap()
-}
-
-fn assert_nothing(sock: &mut Socket) {
-    sock.set_timeout(Duration::from_millis(100)).unwrap();
-    match sock.recv_owned() {
-        Err(Error::Timeout { .. }) => {}
-        other => panic!("expected nothing, got {other:?}"),
-    }
-    sock.set_timeout(TIMEOUT).unwrap();
 }
 
 #[test]
@@ -73,7 +70,7 @@ fn multicast_reports_the_group_joined_or_bound() {
             (sender.port().unwrap(), Some(21))
         );
     }
-    assert_nothing(&mut other);
+    assert_silent(&mut other, SILENCE);
 }
 
 #[test]
@@ -84,7 +81,7 @@ fn leaving_a_group_stops_delivery() {
     assert_eq!(s.recv_owned().unwrap().group, Some(23));
     s.leave(23).unwrap();
     sender.send_to_group(&message(2, b"out"), 23).unwrap();
-    assert_nothing(&mut s);
+    assert_silent(&mut s, SILENCE);
 }
 
 #[test]
