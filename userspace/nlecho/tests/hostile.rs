@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 
 use nix::sys::socket::{getsockopt, recv, setsockopt, sockopt, MsgFlags};
 use nlecho::wire::{self, Broadcast, Header, Messages, Stats};
-use nlecho::{frame, Client, Socket};
+use nlecho::{Client, Socket};
 
+#[path = "common/message.rs"]
+mod message;
+use message::message;
 #[path = "common/rng.rs"]
 mod rng;
 use rng::Rng;
@@ -26,16 +29,6 @@ const CLIENTS: usize = 8;
 /// Random and mutated frames per run, spread over the clients.
 const RANDOM_FRAMES: usize = 100_000;
 const SEED: u64 = 0x6e6c_6563_686f_0001;
-
-fn message(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
-    let header = Header {
-        ty,
-        flags,
-        seq,
-        ..Header::default()
-    };
-    frame::encode(header, payload).unwrap()
-}
 
 fn attr(ty: u16, value: &[u8]) -> Vec<u8> {
     let mut out = vec![0; wire::align(wire::NLA_HDRLEN + value.len())];

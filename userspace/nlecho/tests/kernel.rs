@@ -18,6 +18,9 @@ use nlecho::pcap::{PcapReader, PcapWriter};
 use nlecho::wire::{self, ErrorPayload, Header, Messages};
 use nlecho::{Client, Direction, Error, Socket};
 
+#[path = "common/message.rs"]
+mod message;
+use message::message;
 #[path = "common/silence.rs"]
 mod silence;
 use silence::assert_silent;
@@ -44,16 +47,6 @@ fn client() -> Client {
 
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 + len) as u8).collect()
-}
-
-fn encode(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
-    let header = Header {
-        ty,
-        flags,
-        seq,
-        ..Header::default()
-    };
-    frame::encode(header, payload).unwrap()
 }
 
 /// Receives one datagram and returns its messages.
@@ -137,7 +130,7 @@ fn sequence_numbers_are_echoed() {
     let sock = raw_socket(0);
     for seq in [0, 1, 0xdead_beef, u32::MAX] {
         sock.send_to(
-            &encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, seq, b"x"),
+            &message(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, seq, b"x"),
             0,
         )
         .unwrap();
@@ -160,7 +153,7 @@ fn several_messages_in_one_sendmsg_are_answered_in_order() {
         } else {
             wire::NLECHO_CLASSIC
         };
-        dgram.extend(encode(
+        dgram.extend(message(
             ty,
             wire::NLM_F_REQUEST,
             100 + seq,
@@ -189,7 +182,7 @@ fn ack_flag_gets_an_ack_after_the_echo() {
     let _shared = shared();
     let sock = raw_socket(0);
     let flags = wire::NLM_F_REQUEST | wire::NLM_F_ACK;
-    sock.send_to(&encode(wire::NLECHO_CMD_ECHO, flags, 9, b"ack me"), 0)
+    sock.send_to(&message(wire::NLECHO_CMD_ECHO, flags, 9, b"ack me"), 0)
         .unwrap();
     let echo = recv_all(&sock).unwrap();
     assert_eq!((echo[0].0.ty, echo[0].0.seq), (wire::NLECHO_CMD_ECHO, 9));
@@ -267,7 +260,7 @@ fn replies_go_to_the_sending_socket_not_to_nlmsg_pid() {
     };
     let victim_port = victim.port().unwrap();
     let sender = raw_socket(0);
-    let mut dgram = encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, 5, b"spoof");
+    let mut dgram = message(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, 5, b"spoof");
     dgram[12..16].copy_from_slice(&victim_port.to_ne_bytes());
     sender.send_to(&dgram, 0).unwrap();
     let got = recv_all(&sender).unwrap();
@@ -282,7 +275,7 @@ fn fixed_port_binding_works_like_classic_clients() {
     let _shared = shared();
     let sock = raw_socket(4242);
     assert_eq!(sock.port().unwrap(), 4242);
-    sock.send_to(&encode(0, 0, 0, b"fixed"), 0).unwrap();
+    sock.send_to(&message(0, 0, 0, b"fixed"), 0).unwrap();
     let got = recv_all(&sock).unwrap();
     assert_eq!(
         (got[0].0.ty, got[0].1.as_slice()),
@@ -306,7 +299,7 @@ fn malformed_datagrams_are_dropped_after_their_valid_prefix() {
         .to_bytes()
         .to_vec()
     };
-    let mut prefixed = encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, 1, b"before");
+    let mut prefixed = message(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, 1, b"before");
     prefixed.extend(header(u32::MAX));
     let cases: Vec<(&str, Vec<u8>, usize)> = vec![
         ("7 bytes", vec![7; 7], 0),
@@ -325,7 +318,7 @@ fn malformed_datagrams_are_dropped_after_their_valid_prefix() {
         // The module still answers afterwards.
         let seq = 1000 + i as u32;
         sock.send_to(
-            &encode(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, seq, b"after"),
+            &message(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, seq, b"after"),
             0,
         )
         .unwrap();
