@@ -1,6 +1,6 @@
 //! `nlecho`: the command-line peer of the nlecho kernel module.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use nlecho::{wire, Client};
 
+mod assets;
 mod bench;
 mod broadcast;
 mod capture;
@@ -28,7 +29,13 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_millis(2000);
 
 /// Talk to the nlecho kernel module over netlink.
 #[derive(Parser)]
-#[command(version, about, propagate_version = true, after_help = exit::HELP)]
+#[command(
+    name = "nlecho",
+    version,
+    about,
+    propagate_version = true,
+    after_help = exit::HELP
+)]
 struct Cli {
     /// Netlink protocol number the module serves.
     #[arg(long, global = true, default_value_t = wire::NETLINK_NLECHO, help_heading = "Global options")]
@@ -75,6 +82,15 @@ enum Command {
     Peer(peer::PeerCommand),
     /// Benchmark the Rust module against its C twin and the floor.
     Bench(bench::BenchArgs),
+    /// Write the man pages and shell completions into DIR.
+    ///
+    /// `make install` runs this and installs DIR/man and DIR/completions.
+    /// Hidden, and left out of both, since users have no need for it.
+    #[command(hide = true)]
+    GenerateAssets {
+        /// Where to write man/ and completions/ (created if missing).
+        dir: PathBuf,
+    },
 }
 
 /// Settings every command reads.
@@ -116,6 +132,7 @@ fn run(cli: Cli) -> Result<()> {
             peer::PeerCommand::Send(_) => "peer send",
         }),
         Command::Bench(args) => bench::main(args).context("bench"),
+        Command::GenerateAssets { dir } => assets::generate(dir).context("generate-assets"),
     }
 }
 

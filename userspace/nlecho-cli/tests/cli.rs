@@ -403,3 +403,237 @@ fn an_overrun_is_reported_and_exits_6() {
     let got = stdout.lines().count();
     assert!(got > 0 && got < 40, "{got} of 40 messages printed");
 }
+
+/// The subcommands users see, everywhere `nlecho --help` lists them.
+const VISIBLE: [&str; 7] = [
+    "hello",
+    "send",
+    "listen",
+    "broadcast",
+    "stats",
+    "peer",
+    "bench",
+];
+
+/// Runs `nlecho generate-assets` into a fresh directory and returns it.
+fn generate_assets(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("nlecho-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = run(&["generate-assets", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    dir
+}
+
+/// Runs `program args...`, or returns None if it is not installed.
+fn tool(program: &str, args: &[&str]) -> Option<Output> {
+    match Command::new(program).args(args).output() {
+        Ok(out) => Some(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("{program} is not installed; skipping its checks");
+            None
+        }
+        Err(e) => panic!("{program}: {e}"),
+    }
+}
+
+#[test]
+fn generate_assets_writes_a_man_page_per_command() {
+    let dir = generate_assets("man");
+    let man = dir.join("man");
+    let mut pages: Vec<_> = std::fs::read_dir(&man)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    assert_eq!(
+        pages,
+        [
+            "nlecho-bench.1",
+            "nlecho-broadcast.1",
+            "nlecho-hello.1",
+            "nlecho-listen.1",
+            "nlecho-peer-listen.1",
+            "nlecho-peer-send.1",
+            "nlecho-peer.1",
+            "nlecho-send.1",
+            "nlecho-stats.1",
+            "nlecho.1",
+        ]
+    );
+    // The roff source, without its escaped dashes and font changes.
+    let page = |name: &str| {
+        let mut s = std::fs::read_to_string(man.join(name)).unwrap();
+        for (escape, plain) in [(r"\-", "-"), (r"\fB", ""), (r"\fI", ""), (r"\fR", "")] {
+            s = s.replace(escape, plain);
+        }
+        s
+    };
+    let root = page("nlecho.1");
+    assert!(root.contains(".TH nlecho 1"), "{root}");
+    for cmd in VISIBLE {
+        assert!(
+            root.contains(&format!("nlecho-{cmd}(1)")),
+            "{cmd} in\n{root}"
+        );
+    }
+    for opt in [
+        "--protocol",
+        "--timeout",
+        "--json",
+        "--verbose",
+        "--version",
+    ] {
+        assert!(root.contains(opt), "{opt} in\n{root}");
+    }
+    assert!(root.contains(".SH \"EXIT STATUS\""), "{root}");
+    assert!(root.contains("3  the module is not loaded"), "{root}");
+    // Its heading, not a line of text as in clap_mangen's "EXTRA".
+    assert!(!root.contains("Exit status:"), "{root}");
+
+    let send = page("nlecho-send.1");
+    assert!(send.contains(".TH nlecho-send 1"), "{send}");
+    for text in ["--type", "--ack", "--count", "--seq", "--pcap", "--file"] {
+        assert!(send.contains(text), "{text} in\n{send}");
+    }
+    assert!(send.contains(".SH EXAMPLES") && send.contains("nlecho send Hello"));
+    let listen = page("nlecho-peer-listen.1");
+    assert!(
+        listen.contains("--port") && listen.contains("--group"),
+        "{listen}"
+    );
+    assert!(
+        listen.contains(".SH \"SEE ALSO\"\nnlecho-peer(1)"),
+        "{listen}"
+    );
+
+    // Rendered where groff is installed: no warnings, and the exit
+    // statuses are the table `--help` ends with, one per line.
+    let statuses = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(str::trim)
+            .filter(|l| {
+                l.as_bytes().first().is_some_and(u8::is_ascii_digit) && l[1..].starts_with("  ")
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    for name in &pages {
+        let path = man.join(name);
+        let Some(out) = tool("groff", &["-man", "-Tutf8", "-ww", path.to_str().unwrap()]) else {
+            break;
+        };
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        if name == "nlecho.1" {
+            let help = statuses(&text(&run(&["--help"]).stdout));
+            assert_eq!(help.len(), 7);
+            assert_eq!(statuses(&text(&out.stdout)), help);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn generate_assets_writes_bash_zsh_and_fish_completions() {
+    let dir = generate_assets("completions");
+    let path = |name: &str| dir.join("completions").join(name);
+    let read = |name: &str| std::fs::read_to_string(path(name)).unwrap();
+
+    let bash = read("nlecho.bash");
+    let out = Command::new("bash")
+        .arg("-n")
+        .arg(path("nlecho.bash"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bash -n: {}", text(&out.stderr));
+    // What bash offers after "nlecho " and "nlecho peer ".
+    let offers = |words: &str| {
+        let script = format!(
+            r#"source "$0"; COMP_WORDS=({words} ""); COMP_CWORD={n}; _nlecho nlecho "" "${{COMP_WORDS[COMP_CWORD-1]}}"; printf '%s\n' "${{COMPREPLY[@]}}""#,
+            n = words.split(' ').count()
+        );
+        let out = Command::new("bash")
+            .args(["-c", &script])
+            .arg(path("nlecho.bash"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let top = offers("nlecho");
+    for cmd in VISIBLE.iter().chain(&["--protocol", "--timeout", "--json"]) {
+        assert!(top.lines().any(|l| l == *cmd), "{cmd} in\n{top}");
+        assert!(bash.contains(cmd));
+    }
+    let peer = offers("nlecho peer");
+    assert!(
+        peer.lines().any(|l| l == "listen") && peer.lines().any(|l| l == "send"),
+        "{peer}"
+    );
+
+    let zsh = read("_nlecho");
+    assert!(zsh.starts_with("#compdef nlecho\n"), "{zsh}");
+    let fish = read("nlecho.fish");
+    assert!(fish.contains("complete -c nlecho"), "{fish}");
+    for cmd in VISIBLE {
+        assert!(zsh.contains(cmd) && fish.contains(cmd), "{cmd}");
+    }
+    if let Some(out) = tool("zsh", &["-n", path("_nlecho").to_str().unwrap()]) {
+        assert!(out.status.success(), "zsh -n: {}", text(&out.stderr));
+    }
+    if let Some(out) = tool(
+        "fish",
+        &["--no-execute", path("nlecho.fish").to_str().unwrap()],
+    ) {
+        assert!(
+            out.status.success(),
+            "fish --no-execute: {}",
+            text(&out.stderr)
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn generate_assets_is_hidden_everywhere() {
+    let dir = generate_assets("hidden");
+    let mut files = Vec::new();
+    for sub in ["man", "completions"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+            files.push(e.unwrap().path());
+        }
+    }
+    assert_eq!(files.len(), 13);
+    for f in &files {
+        let s = std::fs::read_to_string(f).unwrap().replace(r"\-", "-");
+        // Also catches bash's nlecho__generate__assets.
+        assert!(!s.contains("generate"), "{}", f.display());
+    }
+    let help = text(&run(&["--help"]).stdout);
+    assert!(!help.contains("generate"), "{help}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn generate_assets_into_an_unwritable_directory_fails_naming_the_path() {
+    let file = std::env::temp_dir().join(format!("nlecho-not-a-dir-{}", std::process::id()));
+    std::fs::write(&file, "").unwrap();
+    let target = file.join("assets");
+    let out = run(&["generate-assets", target.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "nlecho: generate-assets: creating {}: ",
+            target.join("man").display()
+        )),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    std::fs::remove_file(&file).unwrap();
+}
