@@ -10,6 +10,7 @@
 use kernel::bindings;
 use kernel::prelude::*;
 
+mod compat;
 mod ffi;
 mod netlink;
 mod service;
@@ -75,12 +76,18 @@ fn flag(name: &str, value: u8) -> Result<bool> {
 
 impl kernel::Module for NlEcho {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let protocol = *module_parameters::protocol.value();
-        let groups = *module_parameters::groups.value();
+        let protocol = compat::param(&module_parameters::protocol);
+        let groups = compat::param(&module_parameters::groups);
         let config = netlink::Config {
             groups,
-            nonroot_recv: flag("nonroot_recv", *module_parameters::nonroot_recv.value())?,
-            nonroot_send: flag("nonroot_send", *module_parameters::nonroot_send.value())?,
+            nonroot_recv: flag(
+                "nonroot_recv",
+                compat::param(&module_parameters::nonroot_recv),
+            )?,
+            nonroot_send: flag(
+                "nonroot_send",
+                compat::param(&module_parameters::nonroot_send),
+            )?,
         };
         if protocol >= wire::MAX_LINKS {
             pr_err!(

@@ -1,15 +1,22 @@
 # Shared settings and helpers for nlecho's scripts; sourced, never run.
 # shellcheck shell=bash
 
-# The stock kernel every script targets unless told otherwise.
-KREL=${KREL:-7.2.13+deb14-amd64}
-KSERIES=${KREL%%.*}.$(echo "$KREL" | cut -d. -f2)
-# Cache outside the work tree: the build root is ~2 GB and outlives clones.
+# The kernels nlecho is built and tested for: Debian's Rust-enabled amd64
+# kernels. The first is the default of `make run` and `make test`;
+# `make test-all` (CI) runs them all.
+SUPPORTED_KRELS=(7.2.13+deb14-amd64 7.3.4+deb13-amd64 7.3-amd64)
+KREL=${KREL:-${SUPPORTED_KRELS[0]}}
+# Cache outside the work tree: a build root is ~4 GB and outlives clones.
 NLECHO_CACHE=${NLECHO_CACHE:-/var/cache/nlecho}
 BUILDROOT=$NLECHO_CACHE/$KREL
-# Inside the build root: the prepared kernel tree (O= directory).
+# Inside the build root: the kernel source and the prepared tree (O=).
+KSRC=/build/linux
 KOUT=/build/out
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Exit statuses other scripts tell apart from a plain failure.
+EXIT_UNPLACEABLE=3 # KREL is not a kernel Debian ships with Rust
+EXIT_VANISHED=4    # KREL's packages are no longer in the archive
 
 die() { echo "error: $*" >&2; exit 1; }
 note() { echo ">>> $*" >&2; }
@@ -17,17 +24,69 @@ note() { echo ">>> $*" >&2; }
 # Builds run as root: mmdebstrap, chroot and mount all need it.
 need_root() { [ "$(id -u)" -eq 0 ] || die "run as root (mmdebstrap, chroot and mount need it)"; }
 
-# Install missing bookworm packages on the host; never touches apt sources.
+# place_release: where Debian ships KREL, read from the release itself.
+# Sets SUITE (the build root's suite), SOURCES (its "suite component" apt
+# sources) and KSERIES (the linux-source-X.Y series); exits with
+# EXIT_UNPLACEABLE and one line saying what would be needed.
+place_release() {
+  local abi
+  if [[ $KREL =~ ^([0-9]+\.[0-9]+)\.[0-9]+\+deb([0-9]+)-amd64$ ]]; then
+    abi=${BASH_REMATCH[2]}
+  elif [[ $KREL =~ ^([0-9]+\.[0-9]+)-amd64$ ]]; then
+    abi=experimental # release candidates carry no patch level and no +debN
+  fi
+  KSERIES=${BASH_REMATCH[1]:-}
+  case ${abi:-} in
+    14) SUITE=sid SOURCES=("sid main") ;;
+    # A Rust-enabled kernel for Debian 13 comes from trixie-backports,
+    # built by trixie's own rustc.
+    13) SUITE=trixie SOURCES=("trixie main" "trixie-backports main") ;;
+    experimental) SUITE=sid SOURCES=("sid main" "experimental main") ;;
+    *)
+      local what="kernel '$KREL'"
+      [ "$KREL" = "$(uname -r)" ] && what="the running kernel, '$KREL',"
+      echo "error: cannot build for $what: nlecho builds for Debian's Rust-enabled amd64 kernels," \
+        "X.Y.Z+deb14-amd64 (sid), X.Y.Z+deb13-amd64 (trixie-backports) or X.Y-amd64 (experimental);" \
+        "tested: ${SUPPORTED_KRELS[*]}. Pick one with KREL=<release>, or point KDIR at a" \
+        "kernel tree prepared with Rust (rust/libkernel.rmeta)." >&2
+      exit "$EXIT_UNPLACEABLE"
+      ;;
+  esac
+}
+
+# host_packages [--no-install-recommends] PKG...: install missing bookworm
+# packages on the host; never touches apt sources.
 host_packages() {
-  local missing=() p
+  local missing=() opts=() p
+  [ "${1:-}" = --no-install-recommends ] && { opts=("$1"); shift; }
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   note "installing host packages: ${missing[*]}"
   apt-get update -q >/dev/null || die "apt-get update failed; check the host's apt sources and network"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${opts[@]}" "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed; install them by hand and retry"
+}
+
+# kconfig FILE NAME: the value of a string option in a kernel .config.
+kconfig() { sed -n "s/^$2=\"\\(.*\\)\"$/\\1/p" "$1"; }
+
+# The C compiler that built the kernel, from the first word of its
+# CONFIG_CC_VERSION_TEXT (x86_64-linux-gnu-gcc-16, say).
+kernel_cc() {
+  local cc
+  cc=$(kconfig "$BUILDROOT$KOUT/.config" CONFIG_CC_VERSION_TEXT)
+  [ -n "$cc" ] || die "no CONFIG_CC_VERSION_TEXT in $BUILDROOT$KOUT/.config"
+  echo "${cc%% *}"
+}
+
+# The version magic the kernel image itself carries, which insmod checks a
+# module's against (the build root has the image but not its modules).
+kernel_vermagic() {
+  host_packages binutils zstd xz-utils
+  bash "$BUILDROOT$KSRC/scripts/extract-vmlinux" "$BUILDROOT/usr/lib/modules/$KREL/vmlinuz" 2>/dev/null \
+    | grep -a -o -m1 "$KREL SMP[ a-z_]*"
 }
 
 # Run a command inside the build root with /proc mounted (objtool reads it);
@@ -41,17 +100,18 @@ in_buildroot() {
   return $rc
 }
 
-# Copy the module sources to $1, a directory inside the build root.
+# Copy the module sources to $1, a directory inside the build root. Their
+# times are kept, so kbuild rebuilds only what changed since the last copy.
 stage_sources() {
-  rm -rf "${BUILDROOT:?}$1" && mkdir -p "$BUILDROOT$1"
-  cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/benches" "$BUILDROOT$1/" \
+  mkdir -p "$BUILDROOT$1"
+  cp -rp "$TOP/Kbuild" "$TOP/module" "$TOP/benches" "$BUILDROOT$1/" \
     || die "cannot copy the module sources into $BUILDROOT$1"
 }
 
 # kbuild DIR ARGS...: kbuild for the external module in DIR (a build-root
 # path) against the prepared tree, with the compiler the kernel was built with.
 kbuild() {
-  local dir=$1; shift
-  in_buildroot make -C "$KOUT" M="$dir" CC=x86_64-linux-gnu-gcc-16 HOSTCC=x86_64-linux-gnu-gcc-16 \
-    -j"$(nproc)" "$@"
+  local dir=$1 cc; shift
+  cc=$(kernel_cc)
+  in_buildroot make -C "$KOUT" M="$dir" CC="$cc" HOSTCC="$cc" -j"$(nproc)" "$@"
 }

@@ -9,6 +9,8 @@
 
 use kernel::prelude::*;
 
+#[path = "../compat.rs"]
+mod compat;
 mod message;
 #[path = "../nlecho_api.rs"]
 mod nlecho_api;
@@ -36,8 +38,8 @@ struct NlEchoTrigger;
 impl kernel::Module for NlEchoTrigger {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let text = message::message();
-        let port = *module_parameters::port.value();
-        let group = *module_parameters::group.value();
+        let port = compat::param(&module_parameters::port);
+        let group = compat::param(&module_parameters::group);
         if port != 0 {
             nlecho_api::unicast(text, port).inspect_err(|e| {
                 pr_err!("unicast to port {} failed: error {}\n", port, e.to_errno());
