@@ -1,64 +1,90 @@
 # nlecho: a Rust netlink kernel module and its Rust userspace peer.
 #
-#   make          build nlecho.ko against KDIR and the nlecho CLI
-#   make run      the hello round trip in Debian's stock kernel under QEMU
-#   make test     every test; ends with "N passed, N failed"
-#   make bench    Rust module vs C module vs floor; writes docs/BENCHMARKS.md
-#   make install  the modules (then depmod) and the CLI; DESTDIR, PREFIX
-#   make lint     rustfmt and clippy on both sides (also part of make test)
+#   make           nlecho.ko for the running kernel (or KREL/KDIR), and the CLI
+#   make run       the hello round trip in Debian's stock kernel under QEMU
+#   make test      every test on one kernel; ends with "N passed, N failed"
+#   make test-all  every test on every supported kernel (what CI runs)
+#   make bench     Rust module vs C module vs floor; writes docs/BENCHMARKS.md
+#   make install   the modules (then depmod), the CLI, its man pages and
+#                  completions; DESTDIR, PREFIX
+#   make dkms      the sources into /usr/src/nlecho-VERSION, then dkms add
+#   make lint      rustfmt and clippy on both sides (also part of make test)
 #   make rust-analyzer  rust-project.json for module/, for editors
 #
-# KDIR defaults to the running kernel's build directory when it has Rust
-# support (rust/libkernel.rmeta), otherwise to the stock kernel's build root.
-# `make run` and `make test` always build for the kernel they boot, KREL.
+# Building and installing target the running kernel (`uname -r`) unless
+# KREL names another release: with KDIR, or /lib/modules/KREL/build, that
+# ships Rust artifacts (rust/libkernel.rmeta), kbuild runs against it;
+# otherwise the modules are built in nlecho's Debian build root for KREL.
+# run, test and bench boot a stock kernel in QEMU: KREL, else the first
+# supported release (scripts/common.sh lists them).
 
-KREL ?= 7.2.13+deb14-amd64
-RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
-KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/rust/libkernel.rmeta),$(RUNNING_KDIR))
-export KREL
+TARGET_KREL := $(or $(KREL),$(shell uname -r))
+KDIR ?= $(if $(wildcard /lib/modules/$(TARGET_KREL)/build/rust/libkernel.rmeta),/lib/modules/$(TARGET_KREL)/build)
 
 CARGO ?= cargo
 PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml)
 BIN := target/x86_64-unknown-linux-gnu/release/nlecho
+ASSETS := target/assets
 # Warnings are errors in CI (W=e makes kbuild pass -Werror and -Dwarnings).
 KBUILD_W := $(if $(CI),W=e)
 
-.PHONY: all module vm-module userspace run test bench install lint rust-analyzer clean
+.PHONY: all module vm-module userspace assets run test test-all bench install dkms lint rust-analyzer clean
 
 all: module userspace
 
 ifneq ($(KDIR),)
 module:
+	scripts/check-kdir $(KDIR)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_W) modules
 else
-module: vm-module
+module:
+	KREL=$(TARGET_KREL) scripts/build-module $(KBUILD_W)
 endif
 
-# nlecho.ko for KREL, built in the sid build root: build/$(KREL)/nlecho.ko.
+# The modules for the kernel QEMU boots, built in its build root:
+# build/KREL/*.ko.
 vm-module:
 	scripts/build-module $(KBUILD_W)
 
 userspace:
 	$(CARGO) build --release --workspace
 
+# Man pages and shell completions, generated from the CLI's definitions.
+assets: userspace
+	rm -rf $(ASSETS) && $(BIN) generate-assets $(ASSETS)
+
 run: vm-module userspace
 	scripts/vm-run --timeout 300 -- 'nlecho hello && echo && dmesg | grep nlecho:'
 
-test: vm-module userspace
+test: userspace
 	tests/run
+
+test-all: userspace
+	tests/run --all
 
 bench: vm-module userspace
 	scripts/bench
 
 # With a Rust-enabled KDIR, kbuild installs into its release (and runs
-# depmod); otherwise the stock build for KREL is installed.
-install: module userspace
+# depmod); otherwise the build root's modules for KREL are installed.
+install: module assets
 ifneq ($(KDIR),)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 else
-	DESTDIR=$(DESTDIR) scripts/install-module
+	KREL=$(TARGET_KREL) DESTDIR=$(DESTDIR) scripts/install-module
 endif
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/nlecho
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 $(ASSETS)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -D -m 0644 $(ASSETS)/completions/nlecho.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/nlecho
+	install -D -m 0644 $(ASSETS)/completions/_nlecho $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_nlecho
+	install -D -m 0644 $(ASSETS)/completions/nlecho.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/nlecho.fish
+
+# DKMS builds the modules for each installed kernel, and again after a
+# kernel upgrade (dkms.conf, scripts/dkms-build).
+dkms:
+	DESTDIR=$(DESTDIR) VERSION=$(VERSION) scripts/install-dkms
 
 lint:
 	scripts/lint
