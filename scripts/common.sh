@@ -44,7 +44,7 @@ place_release() {
     experimental) SUITE=sid SOURCES=("sid main" "experimental main") ;;
     *)
       local what="kernel '$KREL'"
-      [ "$KREL" = "$(uname -r)" ] && what="the running kernel, '$KREL',"
+      [ "$KREL" = "$(uname -r)" ] && what="the running kernel '$KREL'"
       echo "error: cannot build for $what: nlecho builds for Debian's Rust-enabled amd64 kernels," \
         "X.Y.Z+deb14-amd64 (sid), X.Y.Z+deb13-amd64 (trixie-backports) or X.Y-amd64 (experimental);" \
         "tested: ${SUPPORTED_KRELS[*]}. Pick one with KREL=<release>, or point KDIR at a" \
