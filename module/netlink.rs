@@ -2,14 +2,17 @@
 
 //! Safe abstractions over the kernel's netlink API.
 //!
-//! C headers: [`include/linux/netlink.h`], [`include/linux/skbuff.h`].
+//! C headers: [`include/linux/netlink.h`], [`include/linux/skbuff.h`],
+//! [`include/net/net_namespace.h`].
 //!
 //! The kernel crate has no netlink support of its own. This file and
-//! `ffi.rs` (the C ABI of the exported helpers) are the module's only
-//! `unsafe` code; everything above them is safe Rust. Ownership follows the
-//! C rules: `netlink_unicast()` and `netlink_broadcast()` consume the skb
-//! even when they fail, so sending takes the [`Message`] by value.
+//! `ffi.rs` (the C ABI of the exported helpers and of the per-namespace
+//! hooks) are the module's only `unsafe` code; everything above them is safe
+//! Rust. Ownership follows the C rules: `netlink_unicast()` and
+//! `netlink_broadcast()` consume the skb even when they fail, so sending
+//! takes the [`Message`] by value.
 
+use core::ffi::CStr;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
@@ -22,6 +25,13 @@ use kernel::sync::rcu;
 
 use crate::wire;
 
+// The static inlines of `net/sock.h` and `linux/skbuff.h` that this file
+// needs, compiled in `nlecho_netns.c`: this release's bindings have none.
+extern "C" {
+    fn nlecho_sock_net(sk: *const bindings::sock) -> *mut bindings::net;
+    fn nlecho_skb_tailroom(skb: *const bindings::sk_buff) -> c_uint;
+}
+
 /// Whether the allocations of a send may sleep. The kernel crate's
 /// `alloc::Flags` cannot be passed to C from a module, hence this type.
 #[derive(Clone, Copy)]
@@ -32,14 +42,76 @@ pub(crate) enum Gfp {
     Atomic,
 }
 
+/// Largest skb data that an allocation may ask for with reclaim retries:
+/// `PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER` less the `skb_shared_info` that
+/// `alloc_skb()` adds to the same block.
+const COSTLY_SKB: usize = ((bindings::PAGE_SIZE as usize) << bindings::PAGE_ALLOC_COSTLY_ORDER)
+    - core::mem::size_of::<bindings::skb_shared_info>()
+    - 64;
+
+/// `__GFP_NORETRY`, which this release's bindings only have as a bit number.
+const GFP_NORETRY: bindings::gfp_t = 1 << bindings::___GFP_NORETRY_BIT;
+
 impl Gfp {
-    fn raw(self) -> bindings::gfp_t {
+    /// The flags for an skb of `size` bytes of data.
+    fn raw(self, size: usize) -> bindings::gfp_t {
         match self {
+            // A user can ask for a 64 KiB echo (an order-5 block): above the
+            // costly order, fail fast rather than retry, compact or warn.
+            Gfp::Kernel if size > COSTLY_SKB => {
+                bindings::GFP_KERNEL | GFP_NORETRY | bindings::__GFP_NOWARN
+            }
             Gfp::Kernel => bindings::GFP_KERNEL,
             // A failed atomic allocation is an error the caller returns,
             // not worth a page-allocation-failure splat in the log.
             Gfp::Atomic => bindings::GFP_ATOMIC | bindings::__GFP_NOWARN,
         }
+    }
+}
+
+/// A network namespace that is alive for `'a`.
+///
+/// # Invariants
+///
+/// `net` points to a `struct net` that stays alive for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct Net<'a> {
+    net: NonNull<bindings::net>,
+    _net: PhantomData<&'a bindings::net>,
+}
+
+impl Net<'_> {
+    /// The initial network namespace, which lives as long as the kernel.
+    pub(crate) fn initial() -> Net<'static> {
+        // INVARIANT: `init_net` is a static that is never freed.
+        Net {
+            // SAFETY: The address of a static is never null.
+            net: unsafe { NonNull::new_unchecked(&raw mut bindings::init_net) },
+            _net: PhantomData,
+        }
+    }
+
+    /// Wraps a namespace pointer from C.
+    ///
+    /// # Safety
+    ///
+    /// `net` must point to a namespace that stays alive for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(net: NonNull<bindings::net>) -> Net<'a> {
+        // INVARIANT: Guaranteed by the safety requirements.
+        Net {
+            net,
+            _net: PhantomData,
+        }
+    }
+
+    /// The raw pointer, for C.
+    pub(crate) fn as_ptr(self) -> *mut bindings::net {
+        self.net.as_ptr()
+    }
+
+    /// Whether this is the initial namespace.
+    pub(crate) fn is_initial(self) -> bool {
+        core::ptr::eq(self.net.as_ptr(), &raw const bindings::init_net)
     }
 }
 
@@ -51,6 +123,7 @@ pub(crate) trait Handler {
 }
 
 /// How a protocol is registered (`struct netlink_kernel_cfg`).
+#[derive(Clone, Copy)]
 pub(crate) struct Config {
     /// Number of multicast groups (at least 32 are always allocated).
     pub(crate) groups: u32,
@@ -60,7 +133,8 @@ pub(crate) struct Config {
     pub(crate) nonroot_send: bool,
 }
 
-/// The kernel end of a netlink protocol: the socket that registers it.
+/// The kernel end of a netlink protocol in one namespace: the socket that
+/// registers it there.
 ///
 /// # Invariants
 ///
@@ -74,27 +148,30 @@ pub(crate) struct KernelSocket {
 // released (`netlink_kernel_release()`, process context) on any CPU.
 unsafe impl Send for KernelSocket {}
 
-// SAFETY: Shared references only lead to `netlink_unicast()` and
-// `netlink_broadcast()` (through [`Sender`]), which lock what they touch and
-// are called concurrently on the same kernel socket throughout the kernel.
+// SAFETY: Shared references only lead to `netlink_unicast()`,
+// `netlink_broadcast()` and `netlink_has_listeners()` (through [`Sender`]),
+// which lock what they touch and are called concurrently on the same kernel
+// socket throughout the kernel.
 unsafe impl Sync for KernelSocket {}
 
 impl KernelSocket {
-    /// Registers `protocol` in the initial network namespace, with `H`
-    /// receiving every datagram sent to it.
+    /// Registers `protocol` in `net`, with `H` receiving every datagram sent
+    /// to it there.
     ///
-    /// `module` becomes the protocol's owner: every user socket of the
-    /// protocol holds a reference to it, so the module cannot be unloaded
-    /// while one is open.
+    /// The netlink core makes the module of a protocol's *first*
+    /// registration, in whatever namespace, its owner: every user socket of
+    /// the protocol, in every namespace, holds a reference to that module.
+    /// So `module` owns the protocol only if no other kernel socket had
+    /// registered it; [`pins`] checks that after the first registration.
     ///
-    /// Fails with `EINVAL` if `protocol` is out of range or already taken,
-    /// and for `NETLINK_USERSOCK`: the netlink core registers that one at
-    /// boot without a kernel socket, so a kernel socket created on it would
-    /// not be its owner, and user sockets would not pin the module while
-    /// `H::input` may still run.
+    /// Fails with `EINVAL` if `protocol` is out of range, already has a
+    /// kernel socket in `net`, and for `NETLINK_USERSOCK`: the netlink core
+    /// registers that one at boot without a kernel socket, so a kernel
+    /// socket created on it would never be its owner.
     ///
     /// Must be called in process context; so must the socket's drop.
     pub(crate) fn new<H: Handler>(
+        net: Net<'_>,
         protocol: u32,
         config: &Config,
         module: &'static ThisModule,
@@ -116,20 +193,15 @@ impl KernelSocket {
             input: Some(input_trampoline::<H>),
             ..Default::default()
         };
-        // SAFETY: `init_net` lives as long as the kernel. `cfg` is valid for
-        // the duration of the call, which copies what it keeps. `module` is
-        // this module's `THIS_MODULE`; as `unit` is not `NETLINK_USERSOCK`,
-        // the call either fails or makes `module` the protocol's owner, so
-        // every user socket of the protocol pins the module and `H::input`
-        // (module code) cannot run after the module is gone. The kernel
+        // SAFETY: By the type invariant of `Net`, `net` is alive during the
+        // call. `cfg` is valid for the duration of the call, which copies
+        // what it keeps. `module` is this module's `THIS_MODULE`. `H::input`
+        // is module code: it is only called while a user socket of the
+        // protocol sends, and those pin the protocol's owner, which is
+        // `module` when the assumption checked by `pins()` holds. The kernel
         // range-checks `unit` itself.
         let sk = unsafe {
-            bindings::__netlink_kernel_create(
-                &raw mut bindings::init_net,
-                unit,
-                module.as_ptr(),
-                &mut cfg,
-            )
+            bindings::__netlink_kernel_create(net.as_ptr(), unit, module.as_ptr(), &mut cfg)
         };
         // NULL: `unit` is out of range, the protocol already has a kernel
         // socket in this namespace, or memory ran out.
@@ -137,6 +209,7 @@ impl KernelSocket {
         // INVARIANT: `sk` was just returned by `__netlink_kernel_create()`.
         Ok(Self { sk })
     }
+
 }
 
 impl Drop for KernelSocket {
@@ -145,6 +218,36 @@ impl Drop for KernelSocket {
         // is the only place that releases it.
         unsafe { bindings::netlink_kernel_release(self.sk.as_ptr()) };
     }
+}
+
+/// Whether user sockets of `protocol` pin `module`, i.e. whether `module`
+/// owns the protocol. Opens a kernel-internal user socket in `net` and
+/// watches `module`'s reference count, which `netlink_create()` raises for
+/// the protocol's owner. Must be called in process context, on a protocol
+/// that has a kernel socket.
+pub(crate) fn pins(net: Net<'_>, protocol: u32, module: &'static ThisModule) -> Result<bool> {
+    let protocol = c_int::try_from(protocol).map_err(|_| EINVAL)?;
+    let mut sock = core::ptr::null_mut();
+    // SAFETY: `module` is this module, which is loaded while its code runs.
+    let before = unsafe { bindings::module_refcount(module.as_ptr()) };
+    // SAFETY: By the type invariant of `Net`, `net` is alive. `sock` is a
+    // valid place for the result. A kernel socket skips the permission
+    // checks, and netlink sockets may be created in process context.
+    to_result(unsafe {
+        bindings::sock_create_kern(
+            net.as_ptr(),
+            bindings::AF_NETLINK as c_int,
+            bindings::sock_type_SOCK_RAW as c_int,
+            protocol,
+            &mut sock,
+        )
+    })?;
+    // SAFETY: As above.
+    let after = unsafe { bindings::module_refcount(module.as_ptr()) };
+    // SAFETY: `sock_create_kern()` succeeded, so `sock` is a socket that we
+    // own and release exactly once.
+    unsafe { bindings::sock_release(sock) };
+    Ok(after > before)
 }
 
 /// Sends kernel-initiated messages through a kernel socket.
@@ -176,9 +279,10 @@ impl Sender<'_> {
         to_result(ret.min(0))
     }
 
-    /// Sends `msg` to every socket in multicast `group` (1-based), copying
-    /// it per listener with `gfp`. Never blocks: a listener whose queue is
-    /// full loses the message and sees `ENOBUFS` on its next receive.
+    /// Sends `msg` to every socket of this socket's namespace in multicast
+    /// `group` (1-based), copying it per listener with `gfp`. Never blocks:
+    /// a listener whose queue is full loses the message and sees `ENOBUFS`
+    /// on its next receive.
     ///
     /// Fails with `ESRCH` when no listener got the message (there was none,
     /// or every one's queue was full), and with `ENOBUFS` when one that set
@@ -187,80 +291,142 @@ impl Sender<'_> {
         // Listeners read the group from `nl_pktinfo`/`sockaddr_nl`, as
         // after `nlmsg_multicast()`.
         msg.set_dst_group(group);
+        let gfp = gfp.raw(msg.size);
         // SAFETY: By the type invariant `sk` is live. `into_raw` hands over
         // the skb, which `netlink_broadcast()` consumes in every case.
-        let ret = unsafe {
-            bindings::netlink_broadcast(self.sk.as_ptr(), msg.into_raw(), 0, group, gfp.raw())
-        };
+        let ret =
+            unsafe { bindings::netlink_broadcast(self.sk.as_ptr(), msg.into_raw(), 0, group, gfp) };
         to_result(ret.min(0))
+    }
+
+    /// Whether a socket is in multicast `group` (`netlink_has_listeners()`).
+    ///
+    /// The netlink core keeps one listener table per protocol, so this
+    /// answers for the protocol's sockets in every namespace.
+    pub(crate) fn has_listeners(self, group: u32) -> bool {
+        // SAFETY: By the type invariant `sk` is a live kernel socket, which
+        // `netlink_has_listeners()` requires (it BUGs on a user socket).
+        unsafe { bindings::netlink_has_listeners(self.sk.as_ptr(), group) != 0 }
     }
 }
 
-/// A place from which code that holds no reference to the module's socket
-/// (the exported C helpers) can reach it, RCU-protected.
+/// A namespace's kernel socket, reachable, RCU-protected, by code that
+/// holds no reference to it (the exported helpers); then withdrawn, and
+/// released once no reader can still hold it.
 ///
 /// # Invariants
 ///
-/// The pointer is null or a live kernel socket, set by [`Published::new`];
-/// once [`Published::drop`] clears it, the socket stays live for an RCU
-/// grace period.
-pub(crate) struct SocketSlot(Atomic<*mut bindings::sock>);
+/// `live` is null or a socket from [`KernelSocket::new`] that this value
+/// owns; so is `retired`. A socket moves from `live` to `retired` in
+/// [`NetSocket::retire`], and is released only an RCU grace period later.
+pub(crate) struct NetSocket {
+    live: Atomic<*mut bindings::sock>,
+    retired: Atomic<*mut bindings::sock>,
+}
 
-impl SocketSlot {
+// SAFETY: The sockets are not tied to a thread (see `KernelSocket`), and
+// every field is an atomic.
+unsafe impl Send for NetSocket {}
+
+// SAFETY: Shared references only read or swap the atomics, and hand out
+// `Sender`s, which may be used concurrently (see `KernelSocket`).
+unsafe impl Sync for NetSocket {}
+
+impl NetSocket {
     /// An empty slot.
     pub(crate) const fn new() -> Self {
-        Self(Atomic::new(core::ptr::null_mut()))
+        Self {
+            live: Atomic::new(core::ptr::null_mut()),
+            retired: Atomic::new(core::ptr::null_mut()),
+        }
     }
 
-    /// Runs `f` with a sender for the published socket, or returns `None`
-    /// when none is published. `f` runs under `rcu_read_lock()` and must not
-    /// sleep.
+    /// Takes ownership of `socket` and makes it reachable. Fails with
+    /// `EBUSY` if a socket was set before.
+    pub(crate) fn set(&self, socket: KernelSocket) -> Result {
+        let sk = ManuallyDrop::new(socket).sk.as_ptr();
+        // INVARIANT: On success we own `sk` from here on; the Release pairs
+        // with the Acquire load in `with`.
+        if self
+            .live
+            .cmpxchg(core::ptr::null_mut(), sk, Release)
+            .is_err()
+        {
+            // INVARIANT: Not stored: hand the socket back to be released.
+            drop(KernelSocket {
+                // SAFETY: `sk` came from a `NonNull` just above.
+                sk: unsafe { NonNull::new_unchecked(sk) },
+            });
+            return Err(EBUSY);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` with a sender for the live socket, or returns `None` when
+    /// there is none. `f` runs under `rcu_read_lock()` and must not sleep.
     pub(crate) fn with<R>(&self, f: impl FnOnce(Sender<'_>) -> R) -> Option<R> {
         let _guard = rcu::read_lock();
-        let sk = NonNull::new(self.0.load(Acquire))?;
-        // INVARIANT: `Published::drop` clears the slot and waits for an RCU
-        // grace period before the socket is released, so a pointer read
-        // inside this read-side section stays live until it ends.
+        let sk = NonNull::new(self.live.load(Acquire))?;
+        // INVARIANT: A socket is released at least a grace period after it
+        // left `live`, so a pointer read inside this read-side section stays
+        // live until it ends.
         Some(f(Sender {
             sk,
             _sk: PhantomData,
         }))
     }
-}
 
-/// A [`KernelSocket`] published in a [`SocketSlot`] until dropped, which
-/// must happen in process context (it waits for an RCU grace period).
-///
-/// # Invariants
-///
-/// `slot` holds `_socket`'s pointer from `new` until `drop`.
-pub(crate) struct Published {
-    // Only held: dropped, and so released, after `Published::drop` ran.
-    _socket: KernelSocket,
-    slot: &'static SocketSlot,
-}
+    /// Makes the socket unreachable for [`NetSocket::with`]; it is released
+    /// by [`NetSocket::release_retired`] or by the drop.
+    pub(crate) fn retire(&self) {
+        let sk = self.live.xchg(core::ptr::null_mut(), Relaxed);
+        if !sk.is_null() {
+            // INVARIANT: Still owned, now as retired. `set` cannot run again
+            // for a service that is going away, so there is one at most.
+            self.retired.store(sk, Relaxed);
+        }
+    }
 
-impl Published {
-    /// Makes `socket` reachable through `slot`.
-    pub(crate) fn new(socket: KernelSocket, slot: &'static SocketSlot) -> Self {
-        // INVARIANT: `socket` is live until `Published` is dropped, and the
-        // Release store pairs with the Acquire load in `SocketSlot::with`.
-        slot.0.store(socket.sk.as_ptr(), Release);
-        Self {
-            _socket: socket,
-            slot,
+    /// Releases the retired socket now.
+    ///
+    /// # Safety
+    ///
+    /// An RCU grace period must have elapsed since [`NetSocket::retire`],
+    /// and the caller must be in process context.
+    pub(crate) unsafe fn release_retired(&self) {
+        if let Some(sk) = NonNull::new(self.retired.xchg(core::ptr::null_mut(), Relaxed)) {
+            // INVARIANT: By the safety requirements no reader of `live` can
+            // still hold `sk`, which we own; releasing it ends ownership.
+            drop(KernelSocket { sk });
         }
     }
 }
 
-impl Drop for Published {
+impl Drop for NetSocket {
     fn drop(&mut self) {
-        self.slot.0.store(core::ptr::null_mut(), Relaxed);
-        // SAFETY: Plain call; we are in process context (module exit), where
-        // sleeping is allowed. After it returns no reader still holds the
-        // pointer, and `self._socket` is released right after.
-        unsafe { bindings::synchronize_rcu() };
+        self.retire();
+        if !self.retired.load(Relaxed).is_null() {
+            // SAFETY: Plain call; drops happen in process context (namespace
+            // exit, module init and exit).
+            unsafe { bindings::synchronize_rcu() };
+            // SAFETY: A grace period has just elapsed since `retire`, and we
+            // are in process context.
+            unsafe { self.release_retired() };
+        }
     }
+}
+
+/// What an error or acknowledgement says beyond its errno: the extended
+/// ACK attributes `netlink_ack()` adds for sockets with `NETLINK_EXT_ACK`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ExtAck {
+    /// `NLMSGERR_ATTR_MSG`.
+    pub(crate) msg: Option<&'static CStr>,
+    /// The offending attribute's offset in the message's payload, for
+    /// `NLMSGERR_ATTR_OFFS`.
+    pub(crate) attr: Option<usize>,
+    /// A missing attribute's type, for `NLMSGERR_ATTR_MISS_TYPE`.
+    pub(crate) missing: Option<u16>,
 }
 
 /// A datagram received from a user process, borrowed for the duration of
@@ -268,9 +434,9 @@ impl Drop for Published {
 ///
 /// # Invariants
 ///
-/// `skb` is a valid sk_buff for `'a`, owned by the netlink core, whose
-/// control block holds `struct netlink_skb_parms`; `sk` is the kernel socket
-/// that received it, live for `'a`.
+/// `skb` is a valid linear-headed sk_buff for `'a`, owned by the netlink
+/// core, whose control block holds `struct netlink_skb_parms`; `sk` is the
+/// kernel socket that received it, live for `'a`.
 pub(crate) struct Request<'a> {
     skb: NonNull<bindings::sk_buff>,
     sk: NonNull<bindings::sock>,
@@ -303,13 +469,30 @@ impl<'a> Request<'a> {
         unsafe { (*netlink_cb(self.skb)).portid }
     }
 
-    /// Whether the sending task has `CAP_NET_ADMIN` over the socket's network
-    /// namespace, and so had the socket's opener (`netlink_net_capable()`).
+    /// Whether the sending task has `CAP_NET_ADMIN` over the user namespace
+    /// that owns the socket's network namespace, and so had the socket's
+    /// opener (`netlink_net_capable()`, as rtnetlink checks).
     pub(crate) fn net_admin(&self) -> bool {
         // SAFETY: By the type invariant `skb` is a live netlink skb.
         unsafe {
             bindings::netlink_net_capable(self.skb.as_ptr(), bindings::CAP_NET_ADMIN as c_int)
         }
+    }
+
+    /// Whether the sender's socket set `NETLINK_GET_STRICT_CHK`.
+    pub(crate) fn strict(&self) -> bool {
+        // SAFETY: By the type invariant `skb` is a live netlink skb, whose
+        // control block names the sending socket.
+        unsafe { bindings::netlink_strict_get_check(self.skb.as_ptr()) }
+    }
+
+    /// The network namespace of the receiving socket, and so of the sender.
+    pub(crate) fn net(&self) -> Net<'a> {
+        // SAFETY: By the type invariant `sk` is live for `'a`.
+        let net = unsafe { nlecho_sock_net(self.sk.as_ptr()) };
+        // SAFETY: A socket holds its namespace alive, and ours is live for
+        // `'a`; `sock_net()` of a live socket is never null.
+        unsafe { Net::from_raw(NonNull::new_unchecked(net)) }
     }
 
     /// A sender for the kernel socket that received this datagram.
@@ -324,6 +507,86 @@ impl<'a> Request<'a> {
     /// Sends `msg` to the sender's port, without blocking.
     pub(crate) fn reply(&self, msg: Message) -> Result {
         self.sender().unicast(msg, self.sender_port())
+    }
+
+    /// The header of the message at `offset` in [`Request::data`], if a
+    /// whole message is there, as a pointer C may read `nlmsg_len` bytes at.
+    fn message_at(&self, offset: usize) -> Result<*mut bindings::nlmsghdr> {
+        let data = self.data();
+        let rest = data.get(offset..).ok_or(EINVAL)?;
+        let header = wire::Header::parse(rest).ok_or(EINVAL)?;
+        let len = header.len as usize;
+        if len < wire::NLMSG_HDRLEN || len > rest.len() || offset % wire::NLMSG_ALIGNTO != 0 {
+            return Err(EINVAL);
+        }
+        // The C side only reads through it; `*mut` is what it is declared
+        // to take.
+        Ok(rest.as_ptr().cast::<bindings::nlmsghdr>().cast_mut())
+    }
+
+    /// Answers the message at `offset` in [`Request::data`] with the
+    /// kernel's `netlink_ack()`: an `NLMSG_ERROR` carrying `error` (0: an
+    /// acknowledgement) and the request, capped and with extended ACK
+    /// attributes as the sender's socket asked for. If the answer cannot be
+    /// allocated, `netlink_ack()` reports `ENOBUFS` on the sender's socket.
+    pub(crate) fn ack(&self, offset: usize, error: c_int, ext: &ExtAck) -> Result {
+        let nlh = self.message_at(offset)?;
+        // All zeroes is the empty extended ACK (`struct netlink_ext_ack ext = {}`).
+        let mut extack: bindings::netlink_ext_ack = pin_init::zeroed();
+        if let Some(msg) = ext.msg {
+            extack._msg = msg.as_ptr().cast();
+        }
+        if let Some(attr) = ext.attr {
+            // `message_at` checked that `len` bytes are there.
+            // SAFETY: `nlh` points at a whole message of this datagram.
+            let len = unsafe { (*nlh).nlmsg_len } as usize;
+            let at = wire::NLMSG_HDRLEN + attr;
+            if at + wire::NLA_HDRLEN <= len {
+                // SAFETY: `at + NLA_HDRLEN <= len`, so this stays inside the
+                // message, and in an attribute header.
+                extack.bad_attr = unsafe { nlh.cast::<u8>().add(at) }.cast();
+            }
+        }
+        if let Some(ty) = ext.missing {
+            extack.miss_type = ty;
+        }
+        // SAFETY: By the type invariant `skb` is the live datagram the
+        // netlink core handed us, with the sender's socket in its control
+        // block. `nlh` points at a whole message inside it (checked by
+        // `message_at`), and `bad_attr`, if set, at an attribute header
+        // inside that message. `extack` and the `'static` message outlive
+        // the call, which copies what it sends. We are in the input
+        // callback: process context, as `netlink_ack()`'s `GFP_KERNEL`
+        // allocation requires.
+        unsafe { bindings::netlink_ack(self.skb.as_ptr(), nlh, error, &extack) };
+        Ok(())
+    }
+
+    /// Starts a dump (`NLM_F_DUMP`) of `D` in answer to the message at
+    /// `offset`, through the kernel's own dump machinery. The core fills
+    /// the first datagram now and the next ones as the sender reads, adds
+    /// `NLM_F_MULTI`, and ends with `NLMSG_DONE`; no ACK is to follow.
+    pub(crate) fn start_dump<D: Dump>(&self, offset: usize) -> Result {
+        let nlh = self.message_at(offset)?;
+        let mut control = bindings::netlink_dump_control {
+            dump: Some(dump_trampoline::<D>),
+            module: crate::THIS_MODULE.as_ptr(),
+            ..pin_init::zeroed()
+        };
+        // SAFETY: `sk` is the kernel socket that received `skb`, both live
+        // during the call; `nlh` points at a whole message of `skb`.
+        // `control` is copied into the callback state by the call.
+        // `control.module` is this module: the core takes a reference to it
+        // for the dump's lifetime, so `dump_trampoline` cannot outlive us.
+        let ret = unsafe {
+            bindings::__netlink_dump_start(self.sk.as_ptr(), self.skb.as_ptr(), nlh, &mut control)
+        };
+        // -EINTR: the dump started, and the core answers from here on.
+        if ret == -(bindings::EINTR as c_int) {
+            return Ok(());
+        }
+        to_result(ret.min(0))?;
+        Ok(())
     }
 }
 
@@ -367,64 +630,116 @@ unsafe extern "C" fn input_trampoline<H: Handler>(skb: *mut bindings::sk_buff) {
     H::input(&request);
 }
 
+/// Appends one netlink message to `skb`, which has at least `room` bytes of
+/// tailroom: `header` (its length is filled in) and a payload of `len`
+/// bytes that `fill` writes. Returns the bytes used.
+///
+/// # Safety
+///
+/// `skb` must be a linear sk_buff with at least `room` bytes of tailroom
+/// that the caller may write to exclusively.
+unsafe fn put_message(
+    skb: NonNull<bindings::sk_buff>,
+    room: usize,
+    header: wire::Header,
+    len: usize,
+    fill: impl FnOnce(&mut [u8]) -> core::result::Result<usize, wire::NoRoom>,
+) -> Result<usize> {
+    let space = wire::msg_space(len);
+    // Checked before the skb grows, so a refused message leaves it as it
+    // was.
+    if len > wire::MAX_PAYLOAD || space > room {
+        return Err(EMSGSIZE);
+    }
+    // `space <= MAX_MSG_LEN`, far below `c_uint::MAX`.
+    let space_c = space as c_uint;
+    // SAFETY: By the safety requirements the skb has at least
+    // `room >= space` bytes of tailroom, so `skb_put()` cannot overrun (and
+    // BUG).
+    let area = unsafe { bindings::skb_put(skb.as_ptr(), space_c) };
+    // SAFETY: `skb_put()` returned the start of `space` bytes that belong to
+    // this skb, which the caller may write exclusively.
+    let area = unsafe { core::slice::from_raw_parts_mut(area.cast::<u8>(), space) };
+    area.fill(0);
+    let (head, payload) = area.split_at_mut(wire::NLMSG_HDRLEN);
+    let written = fill(payload.get_mut(..len).unwrap_or_default());
+    if written != Ok(len) || wire::put(head, header, &[]).is_err() {
+        // Only a bug in `fill` gets here. The area is zeroed, so no
+        // uninitialised memory can reach user space; the message is refused.
+        return Err(EMSGSIZE);
+    }
+    // `len <= MAX_PAYLOAD`, checked above.
+    let total = (wire::NLMSG_HDRLEN + len) as u32;
+    head[..4].copy_from_slice(&total.to_ne_bytes());
+    Ok(space)
+}
+
+/// Copies `src` to the start of `out` and returns its length: a payload
+/// filler for [`Message::single_with`] and [`DumpSkb::put`].
+pub(crate) fn copy(out: &mut [u8], src: &[u8]) -> core::result::Result<usize, wire::NoRoom> {
+    let no_room = wire::NoRoom {
+        need: src.len(),
+        have: out.len(),
+    };
+    // Slicing to `src.len()` first lets the compiler drop the length check
+    // of `copy_from_slice()`, and its panic path.
+    out.get_mut(..src.len()).ok_or(no_room)?.copy_from_slice(src);
+    Ok(src.len())
+}
+
 /// An outgoing datagram being built: an owned sk_buff.
 ///
 /// # Invariants
 ///
 /// `skb` points to a linear sk_buff from `alloc_skb()` that this value owns
-/// exclusively, with at least `room` bytes of tailroom.
+/// exclusively, with at least `room` bytes of tailroom, `size` in all.
 pub(crate) struct Message {
     skb: NonNull<bindings::sk_buff>,
     room: usize,
+    size: usize,
 }
 
 impl Message {
-    /// Allocates room for `size` bytes of messages.
+    /// Allocates room for `size` bytes of messages. Above the costly
+    /// allocation order, with `Gfp::Kernel`, the allocation neither retries
+    /// nor warns (see [`Gfp`]).
     pub(crate) fn new(size: usize, gfp: Gfp) -> Result<Self> {
         let size_c = c_uint::try_from(size).map_err(|_| EMSGSIZE)?;
         // SAFETY: `__alloc_skb()` may be called with any size and flags; it
         // returns NULL on failure. This is `alloc_skb(size, gfp)`.
-        let skb = unsafe { bindings::__alloc_skb(size_c, gfp.raw(), 0, bindings::NUMA_NO_NODE) };
+        let skb =
+            unsafe { bindings::__alloc_skb(size_c, gfp.raw(size), 0, bindings::NUMA_NO_NODE) };
         let skb = NonNull::new(skb).ok_or(ENOMEM)?;
         // INVARIANT: `alloc_skb(size)` returns a linear skb with at least
         // `size` bytes of tailroom, owned by the caller.
-        Ok(Self { skb, room: size })
+        Ok(Self {
+            skb,
+            room: size,
+            size,
+        })
     }
 
     /// Allocates a datagram holding one message: `header` (its length is
     /// filled in) and `payload`.
     pub(crate) fn single(header: wire::Header, payload: &[u8], gfp: Gfp) -> Result<Self> {
-        let mut msg = Self::new(wire::msg_space(payload.len()), gfp)?;
-        msg.put(header, payload)?;
-        Ok(msg)
+        Self::single_with(header, payload.len(), gfp, |out| copy(out, payload))
     }
 
-    /// Appends one netlink message: `header` (its length is filled in) and
-    /// `payload`, padded to the netlink alignment.
-    pub(crate) fn put(&mut self, header: wire::Header, payload: &[u8]) -> Result {
-        let space = wire::msg_space(payload.len());
-        // Checked before the skb grows, so a refused message leaves it as
-        // it was; `wire::put` then cannot fail.
-        if payload.len() > wire::MAX_PAYLOAD || space > self.room {
-            return Err(EMSGSIZE);
-        }
-        // `space <= room <= c_uint::MAX`, checked in `new`.
-        let space_c = space as c_uint;
-        // SAFETY: By the type invariant the skb has at least `room >= space`
-        // bytes of tailroom, so `skb_put()` cannot overrun (and BUG).
-        let area = unsafe { bindings::skb_put(self.skb.as_ptr(), space_c) };
-        // SAFETY: `skb_put()` returned the start of `space` bytes that belong
-        // to this skb, which we own exclusively.
-        let area = unsafe { core::slice::from_raw_parts_mut(area.cast::<u8>(), space) };
-        // INVARIANT: `space` bytes of tailroom were used.
-        self.room -= space;
-        if wire::put(area, header, payload).is_err() {
-            // Unreachable after the checks above; should it happen, no
-            // uninitialised kernel memory may reach user space.
-            area.fill(0);
-            return Err(EMSGSIZE);
-        }
-        Ok(())
+    /// Allocates a datagram holding one message: `header` and a payload of
+    /// `len` bytes that `fill` writes (it returns how many it wrote).
+    pub(crate) fn single_with(
+        header: wire::Header,
+        len: usize,
+        gfp: Gfp,
+        fill: impl FnOnce(&mut [u8]) -> core::result::Result<usize, wire::NoRoom>,
+    ) -> Result<Self> {
+        let mut msg = Self::new(wire::msg_space(len), gfp)?;
+        // SAFETY: By the type invariant we own the linear skb exclusively,
+        // with `room` bytes of tailroom.
+        let used = unsafe { put_message(msg.skb, msg.room, header, len, fill) }?;
+        // INVARIANT: `used` bytes of tailroom were used.
+        msg.room -= used;
+        Ok(msg)
     }
 
     /// Records the multicast group the datagram is sent to
@@ -452,5 +767,126 @@ impl Drop for Message {
                 bindings::skb_drop_reason_SKB_DROP_REASON_NOT_SPECIFIED,
             )
         };
+    }
+}
+
+/// A dump's producer: the state of its walk lives in a cursor that the
+/// netlink core keeps between calls.
+pub(crate) trait Dump {
+    /// Appends entries to `out` from `*cursor` on (0 the first time),
+    /// advancing it past each entry written, until the walk ends or `out`
+    /// is full. Returns whether entries remain; a full `out` may also be
+    /// reported by passing on the `EMSGSIZE` of [`DumpSkb::put`]. Runs in
+    /// process context, with the dump's mutex held.
+    fn dump(out: &mut DumpSkb<'_>, cursor: &mut u64) -> Result<bool>;
+}
+
+/// The datagram a dump call fills, borrowed from the netlink core.
+///
+/// # Invariants
+///
+/// `skb` is a linear sk_buff that the core lets us append to for `'a`;
+/// `net` is the namespace of the socket that asked for the dump, alive for
+/// `'a`.
+pub(crate) struct DumpSkb<'a> {
+    skb: NonNull<bindings::sk_buff>,
+    net: Net<'a>,
+    port: u32,
+    seq: u32,
+    /// Messages appended by this call.
+    count: usize,
+}
+
+impl<'a> DumpSkb<'a> {
+    /// The namespace the dump is for.
+    pub(crate) fn net(&self) -> Net<'a> {
+        self.net
+    }
+
+    /// Appends one message of type `ty` with `NLM_F_MULTI`, the request's
+    /// sequence number and the requester's port, and a payload of `len`
+    /// bytes that `fill` writes. Fails with `EMSGSIZE` when it does not fit.
+    pub(crate) fn put(
+        &mut self,
+        ty: u16,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> core::result::Result<usize, wire::NoRoom>,
+    ) -> Result {
+        let header = wire::Header {
+            ty,
+            flags: wire::NLM_F_MULTI,
+            seq: self.seq,
+            pid: self.port,
+            ..wire::Header::default()
+        };
+        // SAFETY: By the type invariant `skb` is live and linear.
+        let room = unsafe { nlecho_skb_tailroom(self.skb.as_ptr()) } as usize;
+        // SAFETY: By the type invariant we may append to `skb`, which has
+        // `room` bytes of tailroom.
+        unsafe { put_message(self.skb, room, header, len, fill) }?;
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// The dump callback the netlink core calls; it hands the datagram to `D`.
+/// Returns the datagram's length while entries remain, 0 at the end, or a
+/// negative errno, as `netlink_dump()` expects.
+///
+/// # Safety
+///
+/// Must only be called by the netlink core as the `dump` callback of a dump
+/// started by [`Request::start_dump`], with `skb` the datagram to fill and
+/// `cb` the dump's state, both valid until the call returns.
+unsafe extern "C" fn dump_trampoline<D: Dump>(
+    skb: *mut bindings::sk_buff,
+    cb: *mut bindings::netlink_callback,
+) -> c_int {
+    let (Some(skb), Some(cb)) = (NonNull::new(skb), NonNull::new(cb)) else {
+        return -(bindings::EINVAL as c_int);
+    };
+    let cb = cb.as_ptr();
+    // SAFETY: By the safety requirements `cb` is valid, and the core keeps
+    // the request (`cb->skb`, `cb->nlh`) alive for the whole dump.
+    let (req, nlh) = unsafe { ((*cb).skb, (*cb).nlh) };
+    let (Some(req), false) = (NonNull::new(req), nlh.is_null()) else {
+        return -(bindings::EINVAL as c_int);
+    };
+    // SAFETY: `req` is the live request skb, `nlh` a message in it; the
+    // skb being filled belongs to the requester's socket (`skb->sk`).
+    let (port, seq, sk) = unsafe { ((*netlink_cb(req)).portid, (*nlh).nlmsg_seq, (*skb.as_ptr()).sk) };
+    if sk.is_null() {
+        return -(bindings::EINVAL as c_int);
+    }
+    // SAFETY: The requester's socket is live while its dump runs, and holds
+    // its namespace alive; `sock_net()` of a live socket is never null.
+    let net = unsafe { Net::from_raw(NonNull::new_unchecked(nlecho_sock_net(sk))) };
+    // INVARIANT: The core lets the dump callback append to `skb`, a linear
+    // skb it allocated, until we return; `net` is the requester's
+    // namespace.
+    let mut out = DumpSkb {
+        skb,
+        net,
+        port,
+        seq,
+        count: 0,
+    };
+    // SAFETY: `args` is the `long args[6]` view of the callback's scratch
+    // area, which the core zeroes at the start and keeps between calls.
+    let cursor = unsafe { &mut (*cb).__bindgen_anon_1.args[0] };
+    let mut position = *cursor as u64;
+    let result = D::dump(&mut out, &mut position);
+    *cursor = position as c_long;
+    match result {
+        // Returning 0 would end the dump early.
+        Ok(true) if out.count == 0 => -(bindings::EMSGSIZE as c_int),
+        // SAFETY: `skb` is live; its length is what the core expects back.
+        Ok(true) => unsafe { (*skb.as_ptr()).len as c_int },
+        Ok(false) => 0,
+        // Nothing fitted, not even one entry: the datagram is too small.
+        Err(e) if out.count == 0 || e != EMSGSIZE => e.to_errno(),
+        // Full: send what fitted, and resume from `cursor` next time.
+        // SAFETY: As above.
+        Err(_) => unsafe { (*skb.as_ptr()).len as c_int },
     }
 }

@@ -5,24 +5,31 @@
  * These are the counterparts of test_unicast()/test_broadcast() in the
  * classic C netlink module, provided by nlecho.ko (EXPORT_SYMBOL_GPL).
  * Messages go out on nlecho's protocol (its "protocol" parameter, 30 by
- * default) in the classic format: one nlmsghdr of type NLMSG_DONE,
- * nlmsg_seq 0, nlmsg_pid 0, followed by the data.
+ * default) as notifications: one nlmsghdr of type NLECHO_CMD_NOTIFY
+ * (0x14), nlmsg_seq 0, nlmsg_pid 0, with the attributes NLECHO_A_GROUP
+ * (u32: the group, 0 for a unicast) and NLECHO_A_DATA (the data). With
+ * nlecho's parameter classic_notify=1 they take the tutorials' format
+ * instead: type NLMSG_DONE followed by the raw data.
  *
- * Both functions copy the data and never sleep (GFP_ATOMIC): call them in
- * process or softirq context, under spinlocks or rcu_read_lock() too, but
- * not with interrupts disabled (a netlink tap's transmit path needs them).
- * They return 0 or a negative errno:
- *   -EINVAL        data is NULL but size is not 0
- *   -EMSGSIZE      size is above NLECHO_MAX_PAYLOAD (data is not read)
+ * nlecho_unicast() and nlecho_broadcast() address the initial network
+ * namespace; the _net variants the namespace net, which must stay alive
+ * during the call (hold a reference, or run in its context).
+ *
+ * All four copy the data and never sleep (GFP_ATOMIC | __GFP_NOWARN): call
+ * them in process or softirq context, under spinlocks or rcu_read_lock()
+ * too, but not with interrupts disabled (a netlink tap's transmit path
+ * needs them). They return 0 or a negative errno:
+ *   -EINVAL        data is NULL but size is not 0; net is NULL
+ *   -EMSGSIZE      size is above NLECHO_MAX_DATA (data is not read)
  *   -ENOMEM        no memory for the message
- *   -ENODEV        nlecho is being unloaded (only seen by callers that
- *                  look the symbols up at run time: linking to them pins
- *                  nlecho)
- *   nlecho_unicast() only:
+ *   -ENODEV        nlecho's service in that namespace is gone (the
+ *                  namespace is being destroyed; callers that look the
+ *                  symbols up at run time: nlecho is being unloaded)
+ *   unicast only:
  *   -EINVAL        portid is 0, the kernel itself
  *   -ECONNREFUSED  no socket is bound to portid
  *   -EAGAIN        that socket's receive queue is full (message dropped)
- *   nlecho_broadcast() only:
+ *   broadcast only:
  *   -ERANGE        group is outside 1..groups (nlecho's "groups" parameter)
  * A broadcast no listener got (none listens, or all queues are full), or
  * that one listener with a full queue misses, still returns 0: listeners
@@ -33,10 +40,16 @@
 
 #include <linux/types.h>
 
-/* Largest data size: a 64 KiB message minus its 16-byte header. */
+struct net;
+
+/* Largest request payload: a 64 KiB message minus its 16-byte header. */
 #define NLECHO_MAX_PAYLOAD (65536 - 16)
+/* Largest data: what fits in a notification with its two attributes. */
+#define NLECHO_MAX_DATA (NLECHO_MAX_PAYLOAD - 12)
 
 int nlecho_unicast(const void *data, size_t size, u32 portid);
 int nlecho_broadcast(const void *data, size_t size, u32 group);
+int nlecho_unicast_net(struct net *net, const void *data, size_t size, u32 portid);
+int nlecho_broadcast_net(struct net *net, const void *data, size_t size, u32 group);
 
 #endif /* NLECHO_H */

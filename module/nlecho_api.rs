@@ -19,17 +19,18 @@ mod ffi {
     }
 }
 
-/// Sends `data` to the user socket bound to `portid` as an `NLMSG_DONE`
-/// message. Never sleeps. Errors are listed in `nlecho.h`.
+/// Sends `data` to the user socket bound to `portid` in the initial network
+/// namespace, as a notification. Never sleeps. Errors are listed in
+/// `nlecho.h`.
 pub(crate) fn unicast(data: &[u8], portid: u32) -> Result {
     // SAFETY: `data` is a valid slice of `data.len()` bytes, which
     // `nlecho_unicast()` copies before it returns.
     to_result(unsafe { ffi::nlecho_unicast(data.as_ptr().cast(), data.len(), portid) })
 }
 
-/// Sends `data` to multicast `group` as an `NLMSG_DONE` message. Never
-/// sleeps; a group without listeners is not an error. Errors are listed in
-/// `nlecho.h`.
+/// Sends `data` to multicast `group` of the initial network namespace, as a
+/// notification. Never sleeps; a group without listeners is not an error.
+/// Errors are listed in `nlecho.h`.
 pub(crate) fn broadcast(data: &[u8], group: u32) -> Result {
     // SAFETY: `data` is a valid slice of `data.len()` bytes, which
     // `nlecho_broadcast()` copies before it returns.

@@ -11,3 +11,5 @@
 
 EXPORT_SYMBOL_GPL(nlecho_unicast);
 EXPORT_SYMBOL_GPL(nlecho_broadcast);
+EXPORT_SYMBOL_GPL(nlecho_unicast_net);
+EXPORT_SYMBOL_GPL(nlecho_broadcast_net);

@@ -2,10 +2,11 @@
 
 //! nlecho: a netlink echo service on a custom protocol, written in Rust.
 //!
-//! The module registers a netlink protocol (30 unless told otherwise),
-//! answers what user processes send on it (see `docs/PROTOCOL.md`), and
-//! exports `nlecho_unicast()` and `nlecho_broadcast()` (`module/nlecho.h`)
-//! so other modules can message user space through it.
+//! The module registers a netlink protocol (30 unless told otherwise) in
+//! every network namespace, answers what user processes send on it (see
+//! `docs/PROTOCOL.md`), and exports `nlecho_unicast()`, `nlecho_broadcast()`
+//! and their `_net` variants (`module/nlecho.h`) so other modules can
+//! message user space through it.
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -43,6 +44,10 @@ module! {
             default: 0,
             description: "1: unprivileged sockets may send to other ports and groups (default 0)",
         },
+        classic_notify: u8 {
+            default: 0,
+            description: "1: notifications as NLMSG_DONE with raw data, as in the C tutorials (default 0)",
+        },
     },
 }
 
@@ -56,10 +61,10 @@ const FIRST_FREE_PROTOCOL: u32 = bindings::NETLINK_SMC + 1;
 
 struct NlEcho {
     protocol: u32,
-    // Fields drop in order: the socket goes first, so no request is in
-    // flight when the debugfs file disappears.
-    _socket: netlink::Published,
+    // Fields drop in order: the debugfs file reads the initial namespace's
+    // service, so it goes before the services do.
     _debugfs: ffi::StatsDebugfs,
+    _namespaces: ffi::PerNamespace,
 }
 
 /// Reads a 0/1 module parameter, refusing anything else.
@@ -75,7 +80,7 @@ fn flag(name: &str, value: u8) -> Result<bool> {
 }
 
 impl kernel::Module for NlEcho {
-    fn init(module: &'static ThisModule) -> Result<Self> {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
         let protocol = compat::param(&module_parameters::protocol);
         let groups = compat::param(&module_parameters::groups);
         let config = netlink::Config {
@@ -111,19 +116,28 @@ impl kernel::Module for NlEcho {
             return Err(EINVAL);
         }
         // A fresh load has fresh statics, so this is the first and only set.
-        service::SETTINGS.populate(service::Settings { groups });
+        service::SETTINGS.populate(service::Settings {
+            protocol,
+            config,
+            classic_notify: flag("classic_notify", compat::param(&module_parameters::classic_notify))?,
+        });
 
-        // The socket is created last: once it exists, requests may arrive.
-        let debugfs = ffi::StatsDebugfs::new();
-        let socket = netlink::KernelSocket::new::<service::Service>(protocol, &config, module)
-            .inspect_err(|_| {
-                pr_err!(
-                    "cannot register netlink protocol {}: already in use (see /proc/net/netlink) or out of memory\n",
-                    protocol
-                );
-            })?;
+        // Serves every namespace from here on, the initial one first.
+        let namespaces = ffi::PerNamespace::register()?;
+        // The netlink core makes the first module to register a protocol
+        // its owner, in every namespace, and only the owner is pinned by
+        // user sockets: the input callback's safety rests on that owner
+        // being us. Registration fails in any namespace where another
+        // kernel socket has the protocol; this checks the rest (a race).
+        if !service::owns_protocol(protocol)? {
+            pr_err!(
+                "cannot register netlink protocol {}: another module registered it first\n",
+                protocol
+            );
+            return Err(EBUSY);
+        }
         pr_info!(
-            "serving netlink protocol {} with {} multicast groups (nonroot_recv={} nonroot_send={})\n",
+            "serving netlink protocol {} with {} multicast groups in every network namespace (nonroot_recv={} nonroot_send={})\n",
             protocol,
             groups,
             u8::from(config.nonroot_recv),
@@ -131,18 +145,20 @@ impl kernel::Module for NlEcho {
         );
         Ok(NlEcho {
             protocol,
-            _socket: netlink::Published::new(socket, &ffi::SOCKET),
-            _debugfs: debugfs,
+            _debugfs: ffi::StatsDebugfs::new(),
+            _namespaces: namespaces,
         })
     }
 }
 
 impl Drop for NlEcho {
     fn drop(&mut self) {
-        pr_info!(
-            "released netlink protocol {}:{}\n",
-            self.protocol,
-            stats::Summary(stats::COUNTERS.snapshot())
-        );
+        if let Some(service) = ffi::service(netlink::Net::initial()) {
+            pr_info!(
+                "released netlink protocol {}:{}\n",
+                self.protocol,
+                stats::Summary(service.counters.snapshot())
+            );
+        }
     }
 }

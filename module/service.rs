@@ -1,45 +1,200 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The nlecho service: what the module does with each message it receives,
-//! and the messages it sends on its own. See `docs/PROTOCOL.md`.
+//! and the notifications it sends on its own, in each network namespace.
+//! See `docs/PROTOCOL.md`.
 //!
 //! Safe Rust only; all contact with the kernel goes through
-//! [`crate::netlink`], all parsing and building through [`crate::wire`].
+//! [`crate::netlink`] (and [`crate::ffi`] for the namespace's state), all
+//! parsing and building through [`crate::wire`].
 
 #![forbid(unsafe_code)]
+
+use core::ffi::CStr;
 
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::atomic::Relaxed;
 
-use crate::netlink::{Gfp, Handler, Message, Request, Sender};
-use crate::stats::COUNTERS;
-use crate::wire::{self, Header};
+use crate::ffi;
+use crate::netlink::{
+    self, Config, Dump, DumpSkb, ExtAck, Gfp, Handler, KernelSocket, Message, Net, NetSocket,
+    Request, Sender,
+};
+use crate::stats::{Counters, GroupCounters};
+use crate::wire::{self, Header, Invalid};
 
 /// Settings fixed at load time.
 pub(crate) struct Settings {
-    /// Multicast groups are 1..=groups.
-    pub(crate) groups: u32,
+    /// The netlink protocol served.
+    pub(crate) protocol: u32,
+    /// How it is registered; multicast groups are 1..=`config.groups`.
+    pub(crate) config: Config,
+    /// Notifications in the classic format (`NLMSG_DONE`, raw data).
+    pub(crate) classic_notify: bool,
 }
 
-/// The module's settings, set once by `init` before the socket exists.
+/// The module's settings, set once by `init` before any namespace is served.
 pub(crate) static SETTINGS: kernel::sync::SetOnce<Settings> = kernel::sync::SetOnce::new();
 
-/// The [`Handler`] of the module's kernel socket.
+/// nlecho in one network namespace: its kernel socket and its counters.
+pub(crate) struct NetService {
+    /// The namespace's counters.
+    pub(crate) counters: Counters,
+    /// One entry per multicast group, group `g` at `g - 1`.
+    groups: KVec<GroupCounters>,
+    /// The namespace's kernel socket, once [`NetService::start`] made it.
+    socket: NetSocket,
+}
+
+impl NetService {
+    /// The state of a new namespace's service, without its socket yet: it
+    /// must be reachable (`ffi::service`) before requests can arrive.
+    pub(crate) fn new() -> Result<KBox<Self>> {
+        let settings = SETTINGS.as_ref().ok_or(EINVAL)?;
+        let count = settings.config.groups as usize;
+        let mut groups = KVec::with_capacity(count, GFP_KERNEL)?;
+        for _ in 0..count {
+            groups.push(GroupCounters::new(), GFP_KERNEL)?;
+        }
+        Ok(KBox::new(
+            Self {
+                counters: Counters::new(),
+                groups,
+                socket: NetSocket::new(),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// Registers the protocol in `net`; requests are served from here on.
+    pub(crate) fn start(&self, net: Net<'_>) -> Result {
+        let settings = SETTINGS.as_ref().ok_or(EINVAL)?;
+        let socket = KernelSocket::new::<Service>(
+            net,
+            settings.protocol,
+            &settings.config,
+            &crate::THIS_MODULE,
+        )?;
+        self.socket.set(socket)
+    }
+
+    /// The namespace's kernel socket.
+    pub(crate) fn socket(&self) -> &NetSocket {
+        &self.socket
+    }
+
+    /// The counters of multicast `group`, if the module offers it.
+    fn group(&self, group: u32) -> Option<&GroupCounters> {
+        self.groups.get(usize::try_from(group).ok()?.checked_sub(1)?)
+    }
+
+    /// One group's state, for GET_GROUP.
+    fn group_info(&self, sender: Option<Sender<'_>>, group: u32) -> Option<wire::GroupInfo> {
+        let counters = self.group(group)?;
+        Some(wire::GroupInfo {
+            group,
+            listeners: sender.is_some_and(|s| s.has_listeners(group)),
+            sent: counters.sent.load(Relaxed),
+            dropped: counters.dropped.load(Relaxed),
+        })
+    }
+
+    /// RESET_STATS: every counter of the namespace, groups included.
+    fn reset(&self) {
+        self.counters.reset();
+        for group in self.groups.iter() {
+            group.reset();
+        }
+    }
+}
+
+/// Why a request failed: its errno and what the extended ACK says.
+struct Failure {
+    error: Error,
+    ext: ExtAck,
+}
+
+impl Failure {
+    fn new(error: Error, msg: &'static CStr) -> Self {
+        Self {
+            error,
+            ext: ExtAck {
+                msg: Some(msg),
+                ..ExtAck::default()
+            },
+        }
+    }
+
+    /// A failure that points at the attribute at `offset` of the payload.
+    fn at(error: Error, msg: &'static CStr, offset: Option<usize>) -> Self {
+        let mut failure = Self::new(error, msg);
+        failure.ext.attr = offset;
+        failure
+    }
+}
+
+impl From<Invalid> for Failure {
+    fn from(invalid: Invalid) -> Self {
+        Self {
+            error: EINVAL,
+            ext: ExtAck {
+                msg: Some(invalid.msg),
+                attr: invalid.attr,
+                missing: invalid.missing,
+            },
+        }
+    }
+}
+
+/// How a request was answered, when it succeeded.
+enum Answered {
+    /// With replies, or nothing: an ACK follows if it asked for one.
+    Done,
+    /// With `NLMSG_DONE` (a classic echo, a dump), which is final.
+    Final,
+}
+
+fn errno(code: u32) -> Error {
+    Error::from_errno(-(code as i32))
+}
+
+fn not_supported(msg: &'static CStr) -> Failure {
+    Failure::new(errno(bindings::EOPNOTSUPP), msg)
+}
+
+fn no_memory() -> Failure {
+    Failure::new(ENOMEM, c"no memory for the reply")
+}
+
+fn needs_admin(request: &Request<'_>) -> core::result::Result<(), Failure> {
+    if request.net_admin() {
+        Ok(())
+    } else {
+        Err(Failure::new(EPERM, c"needs CAP_NET_ADMIN"))
+    }
+}
+
+/// The [`Handler`] of every namespace's kernel socket.
 pub(crate) struct Service;
 
 impl Handler for Service {
     fn input(request: &Request<'_>) {
+        // Set before the namespace's socket existed; absent only if the
+        // module is broken, and then nothing can be answered.
+        let Some(service) = ffi::service(request.net()) else {
+            return;
+        };
         for msg in wire::Messages::new(request.data()) {
             match msg {
                 Ok(msg) => {
-                    COUNTERS.received.add(1, Relaxed);
-                    handle(request, &msg);
+                    service.counters.received.add(1, Relaxed);
+                    handle(service, request, &msg);
                 }
                 // No later offset can be trusted: drop the rest, as
                 // `netlink_rcv_skb()` does.
                 Err(_) => {
-                    COUNTERS.malformed.add(1, Relaxed);
+                    service.counters.malformed.add(1, Relaxed);
                     break;
                 }
             }
@@ -47,151 +202,252 @@ impl Handler for Service {
     }
 }
 
-/// Answers one well-formed message.
-fn handle(request: &Request<'_>, msg: &wire::Message<'_>) {
+/// Answers one well-formed message, by the rules of `netlink_rcv_skb()`:
+/// an error, or the command's answer and then, if asked for, an ACK.
+fn handle(service: &NetService, request: &Request<'_>, msg: &wire::Message<'_>) {
     let header = msg.header;
-    let result = match header.ty {
-        _ if !header.is_command() => Ok(()),
-        // One size limit for every command, whether or not it would use the
-        // payload, so a peer can rely on it.
-        _ if msg.payload.len() > wire::MAX_PAYLOAD => Err(EMSGSIZE),
-        wire::NLECHO_CLASSIC => echo(request, msg, wire::NLMSG_DONE),
-        wire::NLECHO_CMD_ECHO => echo(request, msg, wire::NLECHO_CMD_ECHO),
-        wire::NLECHO_CMD_BROADCAST => broadcast(request, msg.payload),
-        wire::NLECHO_CMD_STATS => stats(request, header),
-        wire::NLECHO_CMD_RESET_STATS => reset_stats(request),
-        _ => Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32))),
+    let result = if header.is_command() {
+        command(service, request, msg)
+    } else {
+        Ok(Answered::Done)
     };
-    match result {
-        Err(err) => {
-            COUNTERS.errors.add(1, Relaxed);
-            status(request, header, err.to_errno());
+    let acked = match result {
+        Err(failure) => {
+            service.counters.errors.add(1, Relaxed);
+            request.ack(msg.offset, failure.error.to_errno(), &failure.ext)
         }
-        Ok(()) if header.flags & wire::NLM_F_ACK != 0 => status(request, header, 0),
-        Ok(()) => {}
+        Ok(Answered::Done) if header.flags & wire::NLM_F_ACK != 0 => {
+            request.ack(msg.offset, 0, &ExtAck::default())
+        }
+        Ok(_) => Ok(()),
+    };
+    // Cannot fail for a message of this datagram; counted if it ever does.
+    if acked.is_err() {
+        service.counters.dropped.add(1, Relaxed);
     }
 }
 
-/// Sends `msg`'s payload back in a message of type `ty` with the same
+/// Runs one command.
+fn command(
+    service: &NetService,
+    request: &Request<'_>,
+    msg: &wire::Message<'_>,
+) -> core::result::Result<Answered, Failure> {
+    let header = msg.header;
+    // One size limit for every command, whether or not it would use the
+    // payload, so a peer can rely on it.
+    if msg.payload.len() > wire::MAX_PAYLOAD {
+        return Err(Failure::new(EMSGSIZE, c"payload above 65520 bytes"));
+    }
+    if header.is_dump() && header.ty != wire::NLECHO_CMD_GET_GROUP {
+        return Err(not_supported(c"this command has no dump"));
+    }
+    let strict = request.strict();
+    match header.ty {
+        wire::NLECHO_CLASSIC => {
+            echo(service, request, msg, wire::NLMSG_DONE)?;
+            Ok(Answered::Final)
+        }
+        wire::NLECHO_CMD_ECHO => {
+            echo(service, request, msg, wire::NLECHO_CMD_ECHO)?;
+            Ok(Answered::Done)
+        }
+        wire::NLECHO_CMD_BROADCAST => {
+            needs_admin(request)?;
+            let table = wire::POLICY_BROADCAST.check(msg.payload, strict)?;
+            // Both are there: the policy requires them.
+            let group = table.u32(wire::NLECHO_A_GROUP).unwrap_or(0);
+            let data = table.bytes(wire::NLECHO_A_DATA).unwrap_or_default();
+            if service.group(group).is_none() {
+                return Err(Failure::at(
+                    ERANGE,
+                    c"no such group",
+                    table.offset(wire::NLECHO_A_GROUP),
+                ));
+            }
+            notify_group(service, request.sender(), data, group, Gfp::Kernel)
+                .map_err(|e| Failure::new(e, c"no memory for the notification"))?;
+            Ok(Answered::Done)
+        }
+        wire::NLECHO_CMD_STATS => {
+            wire::POLICY_NONE.check(msg.payload, strict)?;
+            let payload = service.counters.snapshot().to_bytes();
+            reply(service, request, header, wire::NLECHO_CMD_STATS, &payload)?;
+            Ok(Answered::Done)
+        }
+        wire::NLECHO_CMD_RESET_STATS => {
+            needs_admin(request)?;
+            wire::POLICY_NONE.check(msg.payload, strict)?;
+            service.reset();
+            Ok(Answered::Done)
+        }
+        wire::NLECHO_CMD_GET_GROUP if header.is_dump() => {
+            wire::POLICY_NONE.check(msg.payload, strict)?;
+            request
+                .start_dump::<GroupDump>(msg.offset)
+                .map_err(|e| Failure::new(e, c"cannot start the dump"))?;
+            Ok(Answered::Final)
+        }
+        wire::NLECHO_CMD_GET_GROUP => {
+            let table = wire::POLICY_GET_GROUP.check(msg.payload, strict)?;
+            let group = table.u32(wire::NLECHO_A_GROUP).unwrap_or(0);
+            let info = service
+                .group_info(Some(request.sender()), group)
+                .ok_or_else(|| {
+                    Failure::at(ERANGE, c"no such group", table.offset(wire::NLECHO_A_GROUP))
+                })?;
+            reply(
+                service,
+                request,
+                header,
+                wire::NLECHO_CMD_GET_GROUP,
+                &info.to_bytes(),
+            )?;
+            Ok(Answered::Done)
+        }
+        _ => Err(not_supported(c"unknown message type")),
+    }
+}
+
+/// Sends `payload` back in a message of type `ty` with the request's
 /// sequence number. Only a reply that cannot be built is an error for the
 /// sender; one its socket does not take is counted as dropped.
-fn echo(request: &Request<'_>, msg: &wire::Message<'_>, ty: u16) -> Result {
+fn reply(
+    service: &NetService,
+    request: &Request<'_>,
+    req: Header,
+    ty: u16,
+    payload: &[u8],
+) -> core::result::Result<bool, Failure> {
     let header = Header {
         ty,
-        seq: msg.header.seq,
-        ..Header::default()
-    };
-    let reply = Message::single(header, msg.payload, Gfp::Kernel)?;
-    if deliver(request.reply(reply)) {
-        COUNTERS.echoed.add(1, Relaxed);
-        COUNTERS.bytes.add(msg.payload.len() as u64, Relaxed);
-    }
-    Ok(())
-}
-
-/// BROADCAST: multicast the request's data to its group.
-fn broadcast(request: &Request<'_>, payload: &[u8]) -> Result {
-    if !request.net_admin() {
-        return Err(EPERM);
-    }
-    let cmd = wire::Broadcast::parse(payload).map_err(|_| EINVAL)?;
-    notify_group(request.sender(), cmd.data, cmd.group, Gfp::Kernel)
-}
-
-/// STATS: the counters as attributes.
-fn stats(request: &Request<'_>, req: Header) -> Result {
-    let header = Header {
-        ty: wire::NLECHO_CMD_STATS,
         seq: req.seq,
         ..Header::default()
     };
-    let payload = COUNTERS.snapshot().to_bytes();
-    deliver(request.reply(Message::single(header, &payload, Gfp::Kernel)?));
-    Ok(())
+    let msg = Message::single(header, payload, Gfp::Kernel).map_err(|_| no_memory())?;
+    Ok(deliver(service, request.reply(msg)))
 }
 
-/// RESET_STATS: zero the counters; it changes state, so it is privileged.
-fn reset_stats(request: &Request<'_>) -> Result {
-    if !request.net_admin() {
-        return Err(EPERM);
+/// ECHO and classic requests: the payload comes back as type `ty`.
+fn echo(
+    service: &NetService,
+    request: &Request<'_>,
+    msg: &wire::Message<'_>,
+    ty: u16,
+) -> core::result::Result<(), Failure> {
+    if reply(service, request, msg.header, ty, msg.payload)? {
+        service.counters.echoed.add(1, Relaxed);
+        service
+            .counters
+            .bytes
+            .add(msg.payload.len() as u64, Relaxed);
     }
-    COUNTERS.reset();
     Ok(())
-}
-
-/// Sends an `NLMSG_ERROR` carrying `error` (0: an acknowledgement) and the
-/// request's header, never its payload, so the answer stays small. Both are
-/// flagged `NLM_F_CAPPED`, as `netlink_ack()` flags a capped error or ACK.
-fn status(request: &Request<'_>, req: Header, error: i32) {
-    let header = Header {
-        ty: wire::NLMSG_ERROR,
-        flags: wire::NLM_F_CAPPED,
-        seq: req.seq,
-        ..Header::default()
-    };
-    let payload = wire::ErrorPayload {
-        error,
-        request: req,
-    }
-    .to_bytes();
-    match Message::single(header, &payload, Gfp::Kernel) {
-        Ok(msg) => {
-            deliver(request.reply(msg));
-        }
-        Err(_) => {
-            COUNTERS.dropped.add(1, Relaxed);
-        }
-    }
 }
 
 /// Counts a send that the receiver did not take; says whether it was taken.
-fn deliver(sent: Result) -> bool {
+fn deliver(service: &NetService, sent: Result) -> bool {
     if sent.is_err() {
-        COUNTERS.dropped.add(1, Relaxed);
+        service.counters.dropped.add(1, Relaxed);
     }
     sent.is_ok()
 }
 
-/// A kernel-initiated message: the classic format, `NLMSG_DONE` with the
-/// raw data, so tutorial listeners read it unchanged.
-fn notification(data: &[u8], gfp: Gfp) -> Result<Message> {
-    if data.len() > wire::MAX_PAYLOAD {
-        return Err(EMSGSIZE);
+/// The GET_GROUP dump: every group of the requester's namespace, resuming
+/// at the group after the last one sent.
+struct GroupDump;
+
+impl Dump for GroupDump {
+    fn dump(out: &mut DumpSkb<'_>, cursor: &mut u64) -> Result<bool> {
+        let service = ffi::service(out.net()).ok_or(ENODEV)?;
+        loop {
+            let group = u32::try_from(*cursor + 1).map_err(|_| EINVAL)?;
+            let listeners = service
+                .socket
+                .with(|sender| sender.has_listeners(group))
+                .unwrap_or(false);
+            let Some(mut info) = service.group_info(None, group) else {
+                return Ok(false);
+            };
+            info.listeners = listeners;
+            let bytes = info.to_bytes();
+            out.put(wire::NLECHO_CMD_GET_GROUP, bytes.len(), |area| {
+                netlink::copy(area, &bytes)
+            })?;
+            *cursor += 1;
+        }
     }
-    let header = Header {
-        ty: wire::NLMSG_DONE,
-        ..Header::default()
-    };
-    Message::single(header, data, gfp)
 }
 
-/// Sends `data` to the user socket bound to `port`.
-pub(crate) fn notify_port(sender: Sender<'_>, data: &[u8], port: u32, gfp: Gfp) -> Result {
-    let sent = sender.unicast(notification(data, gfp)?, port);
-    if deliver(sent) {
-        COUNTERS.broadcast.add(1, Relaxed);
+/// A notification carrying `data`: `NLECHO_CMD_NOTIFY` with `group` (0 for
+/// a unicast), or the classic `NLMSG_DONE` with the raw data.
+fn notification(data: &[u8], group: u32, gfp: Gfp) -> Result<Message> {
+    if data.len() > wire::MAX_NOTIFY_DATA {
+        return Err(EMSGSIZE);
+    }
+    let classic = SETTINGS.as_ref().is_some_and(|s| s.classic_notify);
+    if classic {
+        let header = Header {
+            ty: wire::NLMSG_DONE,
+            ..Header::default()
+        };
+        return Message::single(header, data, gfp);
+    }
+    let header = Header {
+        ty: wire::NLECHO_CMD_NOTIFY,
+        ..Header::default()
+    };
+    let notify = wire::Notify { group, data };
+    Message::single_with(header, wire::Notify::len(data.len()), gfp, |out| {
+        notify.put(out)
+    })
+}
+
+/// Sends `data` to the user socket bound to `port` in `service`'s
+/// namespace, through `sender`, its kernel socket.
+pub(crate) fn notify_port(
+    service: &NetService,
+    sender: Sender<'_>,
+    data: &[u8],
+    port: u32,
+    gfp: Gfp,
+) -> Result {
+    let sent = sender.unicast(notification(data, 0, gfp)?, port);
+    if deliver(service, sent) {
+        service.counters.broadcast.add(1, Relaxed);
     }
     sent
 }
 
-/// Sends `data` to multicast `group`. That no listener got it is not an
-/// error (`ESRCH`: none listens, or every queue is full), nor is a
-/// listener whose queue is full: it sees `ENOBUFS` itself. Only listeners
-/// with `NETLINK_BROADCAST_ERROR` make the core report their miss
-/// (`ENOBUFS`), which counts as dropped.
-pub(crate) fn notify_group(sender: Sender<'_>, data: &[u8], group: u32, gfp: Gfp) -> Result {
-    let groups = SETTINGS.as_ref().map_or(wire::DEFAULT_GROUPS, |s| s.groups);
-    if group == 0 || group > groups {
-        return Err(ERANGE);
-    }
-    match sender.broadcast(notification(data, gfp)?, group, gfp) {
+/// Sends `data` to multicast `group` of `service`'s namespace, through
+/// `sender`, its kernel socket. That no listener got it is not an error
+/// (`ESRCH`: none listens, or every queue is full), nor is a listener whose
+/// queue is full: it sees `ENOBUFS` itself. Only listeners with
+/// `NETLINK_BROADCAST_ERROR` make the core report their miss (`ENOBUFS`),
+/// which counts as dropped.
+pub(crate) fn notify_group(
+    service: &NetService,
+    sender: Sender<'_>,
+    data: &[u8],
+    group: u32,
+    gfp: Gfp,
+) -> Result {
+    let counters = service.group(group).ok_or(ERANGE)?;
+    match sender.broadcast(notification(data, group, gfp)?, group, gfp) {
         Ok(()) => {}
         Err(e) if e == ESRCH => {}
         Err(e) if e.to_errno() == -(bindings::ENOBUFS as i32) => {
-            COUNTERS.dropped.add(1, Relaxed);
+            service.counters.dropped.add(1, Relaxed);
+            counters.dropped.add(1, Relaxed);
         }
         Err(e) => return Err(e),
     }
-    COUNTERS.broadcast.add(1, Relaxed);
+    service.counters.broadcast.add(1, Relaxed);
+    counters.sent.add(1, Relaxed);
     Ok(())
+}
+
+/// Whether `module` owns the protocol: checked once it is registered.
+pub(crate) fn owns_protocol(protocol: u32) -> Result<bool> {
+    netlink::pins(Net::initial(), protocol, &crate::THIS_MODULE)
 }

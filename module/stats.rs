@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The module's counters: bumped by the service, read by STATS requests, by
-//! debugfs (`/sys/kernel/debug/nlecho/stats`, see `ffi.rs`) and at unload.
+//! The counters of one namespace's service: bumped by the service, read by
+//! STATS and GET_GROUP requests, and for the initial namespace by debugfs
+//! (`/sys/kernel/debug/nlecho/stats`, see `ffi.rs`) and at unload.
 
 #![forbid(unsafe_code)]
 
@@ -22,18 +23,20 @@ pub(crate) struct Counters {
     pub(crate) bytes: Atomic<u64>,
 }
 
-/// The counters since load or the last RESET_STATS.
-pub(crate) static COUNTERS: Counters = Counters {
-    received: Atomic::new(0),
-    echoed: Atomic::new(0),
-    broadcast: Atomic::new(0),
-    dropped: Atomic::new(0),
-    malformed: Atomic::new(0),
-    errors: Atomic::new(0),
-    bytes: Atomic::new(0),
-};
-
 impl Counters {
+    /// Every counter at 0.
+    pub(crate) const fn new() -> Self {
+        Self {
+            received: Atomic::new(0),
+            echoed: Atomic::new(0),
+            broadcast: Atomic::new(0),
+            dropped: Atomic::new(0),
+            malformed: Atomic::new(0),
+            errors: Atomic::new(0),
+            bytes: Atomic::new(0),
+        }
+    }
+
     fn all(&self) -> [&Atomic<u64>; 7] {
         [
             &self.received,
@@ -67,6 +70,30 @@ impl Counters {
         for counter in self.all() {
             counter.store(0, Relaxed);
         }
+    }
+}
+
+/// What happened to the notifications sent to one multicast group.
+pub(crate) struct GroupCounters {
+    /// Notifications sent to the group.
+    pub(crate) sent: Atomic<u64>,
+    /// Of those, the ones a `NETLINK_BROADCAST_ERROR` listener missed.
+    pub(crate) dropped: Atomic<u64>,
+}
+
+impl GroupCounters {
+    /// Both counters at 0.
+    pub(crate) const fn new() -> Self {
+        Self {
+            sent: Atomic::new(0),
+            dropped: Atomic::new(0),
+        }
+    }
+
+    /// Sets both counters to 0.
+    pub(crate) fn reset(&self) {
+        self.sent.store(0, Relaxed);
+        self.dropped.store(0, Relaxed);
     }
 }
 

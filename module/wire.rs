@@ -12,6 +12,8 @@
 // Each side uses a different subset of this file.
 #![allow(dead_code)]
 
+use core::ffi::CStr;
+
 /// Protocol number the module registers unless told otherwise.
 pub const NETLINK_NLECHO: u32 = 30;
 /// Protocol numbers are below this (`MAX_LINKS` in `linux/netlink.h`).
@@ -39,8 +41,24 @@ pub const NLM_F_REQUEST: u16 = 0x1;
 pub const NLM_F_MULTI: u16 = 0x2;
 /// Reply with an acknowledgement on success.
 pub const NLM_F_ACK: u16 = 0x4;
+/// On a GET request: return the whole table (with `NLM_F_MATCH`, a dump).
+pub const NLM_F_ROOT: u16 = 0x100;
+/// On a GET request: return every entry that matches (with `NLM_F_ROOT`).
+pub const NLM_F_MATCH: u16 = 0x200;
+/// A dump request: both of the above, as rtnetlink and genetlink test it.
+pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
 /// On an `NLMSG_ERROR`: the original message was cut down to its header.
 pub const NLM_F_CAPPED: u16 = 0x100;
+/// On an `NLMSG_ERROR`: extended ACK attributes follow the request.
+pub const NLM_F_ACK_TLVS: u16 = 0x200;
+
+/// Extended ACK attribute: a sentence saying what was wrong.
+pub const NLMSGERR_ATTR_MSG: u16 = 1;
+/// Extended ACK attribute (`u32`): offset of the offending attribute from
+/// the start of the request's header.
+pub const NLMSGERR_ATTR_OFFS: u16 = 2;
+/// Extended ACK attribute (`u32`): type of a missing required attribute.
+pub const NLMSGERR_ATTR_MISS_TYPE: u16 = 5;
 
 /// What the classic tutorial clients send: type 0, answered with
 /// `NLMSG_DONE` and the same payload.
@@ -53,6 +71,11 @@ pub const NLECHO_CMD_BROADCAST: u16 = 0x11;
 pub const NLECHO_CMD_STATS: u16 = 0x12;
 /// Set every counter to 0.
 pub const NLECHO_CMD_RESET_STATS: u16 = 0x13;
+/// A kernel-initiated message: `NLECHO_A_GROUP` (0 for a unicast) and
+/// `NLECHO_A_DATA`.
+pub const NLECHO_CMD_NOTIFY: u16 = 0x14;
+/// One multicast group (a do, with `NLECHO_A_GROUP`) or all (a dump).
+pub const NLECHO_CMD_GET_GROUP: u16 = 0x15;
 
 /// Multicast group (`u32`, 1-based).
 pub const NLECHO_A_GROUP: u16 = 1;
@@ -72,6 +95,16 @@ pub const NLECHO_A_STAT_MALFORMED: u16 = 7;
 pub const NLECHO_A_STAT_ERRORS: u16 = 8;
 /// Payload bytes echoed.
 pub const NLECHO_A_STAT_BYTES: u16 = 9;
+/// Empty attribute that 8-byte aligns the `u64` after it.
+pub const NLECHO_A_PAD: u16 = 10;
+/// `u32`, 1 if a socket is in the group.
+pub const NLECHO_A_LISTENERS: u16 = 11;
+/// `u64`, notifications sent to the group.
+pub const NLECHO_A_SENT: u16 = 12;
+/// `u64`, notifications to the group that a listener was reported to miss.
+pub const NLECHO_A_DROPPED: u16 = 13;
+/// The highest attribute type.
+pub const NLECHO_A_MAX: u16 = 13;
 
 /// Multicast groups the module offers unless told otherwise.
 pub const DEFAULT_GROUPS: u32 = 32;
@@ -83,6 +116,9 @@ pub const DEFAULT_GROUPS: u32 = 32;
 pub const MAX_MSG_LEN: usize = 64 * 1024;
 /// Largest payload of a single message.
 pub const MAX_PAYLOAD: usize = MAX_MSG_LEN - NLMSG_HDRLEN;
+/// Largest `NLECHO_A_DATA` of a notification, so that it fits in
+/// `MAX_MSG_LEN` with its `GROUP` attribute.
+pub const MAX_NOTIFY_DATA: usize = MAX_PAYLOAD - NOTIFY_OVERHEAD;
 
 /// Size of an `NLMSG_ERROR` payload: the error and the original header.
 pub const ERROR_PAYLOAD_LEN: usize = 4 + NLMSG_HDRLEN;
@@ -136,6 +172,11 @@ impl Header {
     /// type 0 without `NLM_F_REQUEST` and expect an answer.
     pub fn is_command(&self) -> bool {
         self.ty == NLECHO_CLASSIC || (self.flags & NLM_F_REQUEST != 0 && self.ty >= NLMSG_MIN_TYPE)
+    }
+
+    /// Whether this asks for a dump (`NLM_F_ROOT | NLM_F_MATCH`, both).
+    pub fn is_dump(&self) -> bool {
+        self.flags & NLM_F_DUMP == NLM_F_DUMP
     }
 
     /// Reads a header from the start of `buf`, or `None` if `buf` is shorter
@@ -350,12 +391,22 @@ pub struct BadAttr {
 pub struct Attrs<'a> {
     buf: &'a [u8],
     pos: usize,
+    last: usize,
 }
 
 impl<'a> Attrs<'a> {
     /// Iterates over the attributes in `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
-        Attrs { buf, pos: 0 }
+        Attrs {
+            buf,
+            pos: 0,
+            last: 0,
+        }
+    }
+
+    /// Offset in `buf` of the attribute returned last.
+    pub fn last_offset(&self) -> usize {
+        self.last
     }
 }
 
@@ -382,6 +433,7 @@ impl<'a> Iterator for Attrs<'a> {
             return bad;
         };
         self.pos = offset + align(len).min(rest.len());
+        self.last = offset;
         Some(Ok(Attr {
             ty: ty & NLA_TYPE_MASK,
             nested: ty & NLA_F_NESTED != 0,
@@ -412,7 +464,40 @@ pub fn put_attr(out: &mut [u8], ty: u16, value: &[u8]) -> Result<usize, NoRoom> 
     Ok(space)
 }
 
-/// Why a command's attributes were refused (answered with `-EINVAL`).
+/// Appends a `u32` attribute at the start of `out`.
+pub fn put_u32(out: &mut [u8], ty: u16, value: u32) -> Result<usize, NoRoom> {
+    put_attr(out, ty, &value.to_ne_bytes())
+}
+
+/// Appends a `u64` attribute at the start of `out`, which lies `at` bytes
+/// into a message payload, preceded by an empty `NLECHO_A_PAD` if its value
+/// would not be 8-byte aligned (`nla_put_u64_64bit()`). Payloads start 16
+/// bytes into messages, which start 8-byte aligned, so `at` decides.
+pub fn put_u64(out: &mut [u8], at: usize, ty: u16, value: u64) -> Result<usize, NoRoom> {
+    let pad = if (at + NLA_HDRLEN) % 8 == 0 {
+        0
+    } else {
+        put_attr(out, NLECHO_A_PAD, &[])?
+    };
+    let n = put_attr(
+        out.get_mut(pad..).unwrap_or_default(),
+        ty,
+        &value.to_ne_bytes(),
+    )?;
+    Ok(pad + n)
+}
+
+/// Space a `u64` attribute takes `at` bytes into a payload, pad included.
+pub const fn u64_space(at: usize) -> usize {
+    let pad = if (at + NLA_HDRLEN) % 8 == 0 {
+        0
+    } else {
+        NLA_HDRLEN
+    };
+    pad + NLA_HDRLEN + 8
+}
+
+/// Why a reply's attributes could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttrError {
     /// An attribute's length is wrong.
@@ -429,6 +514,170 @@ impl From<BadAttr> for AttrError {
     }
 }
 
+/// How an attribute's value is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Exactly 4 bytes.
+    U32,
+    /// Opaque bytes of any length.
+    Binary,
+}
+
+/// One attribute a command takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Its type.
+    pub ty: u16,
+    /// How its value is checked.
+    pub kind: Kind,
+    /// Whether a request without it is refused.
+    pub required: bool,
+}
+
+/// The attributes a command takes: the one place a request's attributes are
+/// checked, before the command's handler runs (`nla_parse()` with a
+/// `struct nla_policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// One rule per attribute the command takes.
+    pub rules: &'static [Rule],
+}
+
+/// BROADCAST: where and what.
+pub const POLICY_BROADCAST: Policy = Policy {
+    rules: &[
+        Rule {
+            ty: NLECHO_A_GROUP,
+            kind: Kind::U32,
+            required: true,
+        },
+        Rule {
+            ty: NLECHO_A_DATA,
+            kind: Kind::Binary,
+            required: true,
+        },
+    ],
+};
+
+/// GET_GROUP as a do: which group.
+pub const POLICY_GET_GROUP: Policy = Policy {
+    rules: &[Rule {
+        ty: NLECHO_A_GROUP,
+        kind: Kind::U32,
+        required: true,
+    }],
+};
+
+/// STATS, RESET_STATS and the GET_GROUP dump take no attributes.
+pub const POLICY_NONE: Policy = Policy { rules: &[] };
+
+/// Why a request was refused, for its error and extended ACK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    /// The sentence for `NLMSGERR_ATTR_MSG`.
+    pub msg: &'static CStr,
+    /// Offset of the offending attribute within the message's payload,
+    /// for `NLMSGERR_ATTR_OFFS`.
+    pub attr: Option<usize>,
+    /// The type of a missing required attribute, for
+    /// `NLMSGERR_ATTR_MISS_TYPE`.
+    pub missing: Option<u16>,
+}
+
+impl Invalid {
+    /// A refusal that points at the attribute at `offset`.
+    pub const fn at(msg: &'static CStr, offset: usize) -> Self {
+        Invalid {
+            msg,
+            attr: Some(offset),
+            missing: None,
+        }
+    }
+}
+
+/// The attributes of a request that passed its [`Policy`], by type; the
+/// last of a type wins, as in `nla_parse()`.
+pub struct Table<'a> {
+    slots: [Option<(usize, Attr<'a>)>; NLECHO_A_MAX as usize + 1],
+}
+
+impl<'a> Table<'a> {
+    /// The attribute of type `ty` and its offset in the payload.
+    pub fn get(&self, ty: u16) -> Option<(usize, Attr<'a>)> {
+        self.slots.get(usize::from(ty)).copied().flatten()
+    }
+
+    /// The value of the `u32` attribute `ty`.
+    pub fn u32(&self, ty: u16) -> Option<u32> {
+        self.get(ty)?.1.u32()
+    }
+
+    /// The value of attribute `ty`.
+    pub fn bytes(&self, ty: u16) -> Option<&'a [u8]> {
+        Some(self.get(ty)?.1.value)
+    }
+
+    /// The offset of attribute `ty` in the payload.
+    pub fn offset(&self, ty: u16) -> Option<usize> {
+        Some(self.get(ty)?.0)
+    }
+}
+
+impl Policy {
+    /// Checks `payload` against the policy. Unknown attribute types, and
+    /// known ones this command does not take, are ignored unless `strict`
+    /// (the requester set `NETLINK_GET_STRICT_CHK`), as rtnetlink does.
+    pub fn check<'a>(&self, payload: &'a [u8], strict: bool) -> Result<Table<'a>, Invalid> {
+        let mut table = Table {
+            slots: [None; NLECHO_A_MAX as usize + 1],
+        };
+        let mut attrs = Attrs::new(payload);
+        while let Some(attr) = attrs.next() {
+            let attr = attr.map_err(|bad| {
+                let msg = if payload.len().saturating_sub(bad.offset) < NLA_HDRLEN {
+                    c"trailing bytes after the attributes"
+                } else {
+                    c"malformed attribute"
+                };
+                Invalid::at(msg, bad.offset)
+            })?;
+            let offset = attrs.last_offset();
+            let Some(rule) = self.rules.iter().find(|r| r.ty == attr.ty) else {
+                if strict {
+                    return Err(Invalid::at(c"unknown attribute type", offset));
+                }
+                continue;
+            };
+            if attr.nested {
+                return Err(Invalid::at(c"attribute is not nested", offset));
+            }
+            if rule.kind == Kind::U32 && attr.value.len() != 4 {
+                let msg = if attr.ty == NLECHO_A_GROUP {
+                    c"GROUP must be a u32"
+                } else {
+                    c"attribute must be a u32"
+                };
+                return Err(Invalid::at(msg, offset));
+            }
+            if let Some(slot) = table.slots.get_mut(usize::from(attr.ty)) {
+                *slot = Some((offset, attr));
+            }
+        }
+        if let Some(rule) = self
+            .rules
+            .iter()
+            .find(|r| r.required && table.get(r.ty).is_none())
+        {
+            return Err(Invalid {
+                msg: c"missing attribute",
+                attr: None,
+                missing: Some(rule.ty),
+            });
+        }
+        Ok(table)
+    }
+}
+
 /// The request of `NLECHO_CMD_BROADCAST`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Broadcast<'a> {
@@ -439,7 +688,62 @@ pub struct Broadcast<'a> {
 }
 
 impl<'a> Broadcast<'a> {
-    /// Reads a BROADCAST payload; unknown attributes are ignored.
+    /// Reads a BROADCAST payload through [`POLICY_BROADCAST`].
+    pub fn parse(payload: &'a [u8], strict: bool) -> Result<Self, Invalid> {
+        let table = POLICY_BROADCAST.check(payload, strict)?;
+        match (table.u32(NLECHO_A_GROUP), table.bytes(NLECHO_A_DATA)) {
+            (Some(group), Some(data)) => Ok(Broadcast { group, data }),
+            // The policy requires both; should it ever let one through,
+            // the request is still refused, never half-read.
+            _ => Err(Invalid {
+                msg: c"missing attribute",
+                attr: None,
+                missing: None,
+            }),
+        }
+    }
+
+    /// Writes the payload at the start of `out` and returns its length.
+    pub fn put(&self, out: &mut [u8]) -> Result<usize, NoRoom> {
+        let n = put_u32(out, NLECHO_A_GROUP, self.group)?;
+        let m = put_attr(
+            out.get_mut(n..).unwrap_or_default(),
+            NLECHO_A_DATA,
+            self.data,
+        )?;
+        Ok(n + m)
+    }
+}
+
+/// Bytes a notification adds to its data: the `GROUP` attribute and the
+/// `DATA` attribute's header.
+pub const NOTIFY_OVERHEAD: usize = 2 * NLA_HDRLEN + 4;
+
+/// A kernel-initiated message, `NLECHO_CMD_NOTIFY`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Notify<'a> {
+    /// The group it was sent to; 0 for a unicast.
+    pub group: u32,
+    /// The data.
+    pub data: &'a [u8],
+}
+
+impl<'a> Notify<'a> {
+    /// The payload's length, padding included.
+    pub const fn len(data: usize) -> usize {
+        NLA_HDRLEN + 4 + align(NLA_HDRLEN + data)
+    }
+
+    /// Writes the payload at the start of `out` and returns its length.
+    pub fn put(&self, out: &mut [u8]) -> Result<usize, NoRoom> {
+        Broadcast {
+            group: self.group,
+            data: self.data,
+        }
+        .put(out)
+    }
+
+    /// Reads a NOTIFY payload; unknown attributes are ignored.
     pub fn parse(payload: &'a [u8]) -> Result<Self, AttrError> {
         let (mut group, mut data) = (None, None);
         for attr in Attrs::new(payload) {
@@ -450,21 +754,64 @@ impl<'a> Broadcast<'a> {
                 _ => {}
             }
         }
-        Ok(Broadcast {
+        Ok(Notify {
             group: group.ok_or(AttrError::Missing(NLECHO_A_GROUP))?,
             data: data.ok_or(AttrError::Missing(NLECHO_A_DATA))?,
         })
     }
+}
 
-    /// Writes the payload at the start of `out` and returns its length.
-    pub fn put(&self, out: &mut [u8]) -> Result<usize, NoRoom> {
-        let n = put_attr(out, NLECHO_A_GROUP, &self.group.to_ne_bytes())?;
-        let m = put_attr(
-            out.get_mut(n..).unwrap_or_default(),
-            NLECHO_A_DATA,
-            self.data,
-        )?;
-        Ok(n + m)
+/// One multicast group: the payload of a GET_GROUP reply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupInfo {
+    /// The group, 1-based.
+    pub group: u32,
+    /// Whether a socket is in the group.
+    pub listeners: bool,
+    /// Notifications sent to the group.
+    pub sent: u64,
+    /// Of those, the ones a listener was reported to miss.
+    pub dropped: u64,
+}
+
+/// Size of a GET_GROUP reply's payload: two `u32` and two padded `u64`
+/// attributes; the message is 64 bytes, a multiple of 8.
+pub const GROUP_PAYLOAD_LEN: usize = 2 * (NLA_HDRLEN + 4) + u64_space(8) + u64_space(24);
+
+impl GroupInfo {
+    /// The GET_GROUP reply payload.
+    pub fn to_bytes(self) -> [u8; GROUP_PAYLOAD_LEN] {
+        let mut out = [0u8; GROUP_PAYLOAD_LEN];
+        // Cannot fail: `out` is sized for exactly these attributes.
+        let mut at = put_u32(&mut out, NLECHO_A_GROUP, self.group).unwrap_or(0);
+        at += put_u32(
+            &mut out[at..],
+            NLECHO_A_LISTENERS,
+            u32::from(self.listeners),
+        )
+        .unwrap_or(0);
+        at += put_u64(&mut out[at..], at, NLECHO_A_SENT, self.sent).unwrap_or(0);
+        put_u64(&mut out[at..], at, NLECHO_A_DROPPED, self.dropped).unwrap_or(0);
+        out
+    }
+
+    /// Reads a GET_GROUP reply payload; unknown attributes are ignored.
+    pub fn parse(payload: &[u8]) -> Result<Self, AttrError> {
+        let mut info = GroupInfo::default();
+        let mut group = None;
+        for attr in Attrs::new(payload) {
+            let attr = attr?;
+            let bad = AttrError::BadValue(attr.ty);
+            match attr.ty {
+                NLECHO_A_GROUP => group = Some(attr.u32().ok_or(bad)?),
+                NLECHO_A_LISTENERS => info.listeners = attr.u32().ok_or(bad)? != 0,
+                NLECHO_A_SENT => info.sent = attr.u64().ok_or(bad)?,
+                NLECHO_A_DROPPED => info.dropped = attr.u64().ok_or(bad)?,
+                _ => {}
+            }
+        }
+        info.group = group.ok_or(AttrError::Missing(NLECHO_A_GROUP))?;
+        Ok(info)
     }
 }
 
@@ -487,8 +834,8 @@ pub struct Stats {
     pub bytes: u64,
 }
 
-/// Size of a STATS payload: seven `u64` attributes.
-pub const STATS_PAYLOAD_LEN: usize = 7 * (NLA_HDRLEN + 8);
+/// Size of a STATS payload: seven `u64` attributes, each after a pad.
+pub const STATS_PAYLOAD_LEN: usize = 7 * (2 * NLA_HDRLEN + 8);
 
 impl Stats {
     /// Every counter with its attribute type and name, in attribute order.
@@ -509,14 +856,14 @@ impl Stats {
         let mut out = [0u8; STATS_PAYLOAD_LEN];
         let mut at = 0;
         for (ty, _, value) in self.fields() {
-            // Cannot fail: `out` holds exactly seven u64 attributes.
-            at += put_attr(&mut out[at..], ty, &value.to_ne_bytes()).unwrap_or(0);
+            // Cannot fail: `out` holds exactly seven padded u64 attributes.
+            at += put_u64(&mut out[at..], at, ty, value).unwrap_or(0);
         }
         out
     }
 
-    /// Reads a STATS payload; unknown attributes are ignored, missing
-    /// counters read as 0.
+    /// Reads a STATS payload; unknown attributes (`NLECHO_A_PAD`
+    /// included) are ignored, missing counters read as 0.
     pub fn parse(payload: &[u8]) -> Result<Self, AttrError> {
         let mut s = Stats::default();
         for attr in Attrs::new(payload) {
