@@ -24,6 +24,9 @@ use crate::netlink::{Gfp, Net};
 use crate::service::{self, NetService};
 use crate::wire;
 
+// Only pointers to `struct net` cross, never the struct: `improper_ctypes`
+// objects to zero-sized fields deep inside it.
+#[allow(improper_ctypes)]
 extern "C" {
     fn nlecho_pernet_register() -> c_int;
     fn nlecho_pernet_unregister();

@@ -27,6 +27,9 @@ use crate::wire;
 
 // The static inlines of `net/sock.h` and `linux/skbuff.h` that this file
 // needs, compiled in `nlecho_netns.c`: this release's bindings have none.
+// Only pointers cross: `improper_ctypes` objects to zero-sized fields deep
+// inside `struct net`, which is never passed by value.
+#[allow(improper_ctypes)]
 extern "C" {
     fn nlecho_sock_net(sk: *const bindings::sock) -> *mut bindings::net;
     fn nlecho_skb_tailroom(skb: *const bindings::sk_buff) -> c_uint;
@@ -566,11 +569,12 @@ impl<'a> Request<'a> {
     /// `offset`, through the kernel's own dump machinery. The core fills
     /// the first datagram now and the next ones as the sender reads, adds
     /// `NLM_F_MULTI`, and ends with `NLMSG_DONE`; no ACK is to follow.
-    pub(crate) fn start_dump<D: Dump>(&self, offset: usize) -> Result {
+    /// `module` is this module, which the core pins while the dump runs.
+    pub(crate) fn start_dump<D: Dump>(&self, offset: usize, module: &'static ThisModule) -> Result {
         let nlh = self.message_at(offset)?;
         let mut control = bindings::netlink_dump_control {
             dump: Some(dump_trampoline::<D>),
-            module: crate::THIS_MODULE.as_ptr(),
+            module: module.as_ptr(),
             ..pin_init::zeroed()
         };
         // SAFETY: `sk` is the kernel socket that received `skb`, both live

@@ -80,7 +80,7 @@ fn flag(name: &str, value: u8) -> Result<bool> {
 }
 
 impl kernel::Module for NlEcho {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let protocol = compat::param(&module_parameters::protocol);
         let groups = compat::param(&module_parameters::groups);
         let config = netlink::Config {
@@ -120,6 +120,7 @@ impl kernel::Module for NlEcho {
             protocol,
             config,
             classic_notify: flag("classic_notify", compat::param(&module_parameters::classic_notify))?,
+            module,
         });
 
         // Serves every namespace from here on, the initial one first.
@@ -129,7 +130,7 @@ impl kernel::Module for NlEcho {
         // user sockets: the input callback's safety rests on that owner
         // being us. Registration fails in any namespace where another
         // kernel socket has the protocol; this checks the rest (a race).
-        if !service::owns_protocol(protocol)? {
+        if !service::owns_protocol()? {
             pr_err!(
                 "cannot register netlink protocol {}: another module registered it first\n",
                 protocol

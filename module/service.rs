@@ -32,6 +32,8 @@ pub(crate) struct Settings {
     pub(crate) config: Config,
     /// Notifications in the classic format (`NLMSG_DONE`, raw data).
     pub(crate) classic_notify: bool,
+    /// This module, the protocol's owner.
+    pub(crate) module: &'static ThisModule,
 }
 
 /// The module's settings, set once by `init` before any namespace is served.
@@ -74,7 +76,7 @@ impl NetService {
             net,
             settings.protocol,
             &settings.config,
-            &crate::THIS_MODULE,
+            settings.module,
         )?;
         self.socket.set(socket)
     }
@@ -283,8 +285,10 @@ fn command(
         }
         wire::NLECHO_CMD_GET_GROUP if header.is_dump() => {
             wire::POLICY_NONE.check(msg.payload, strict)?;
-            request
-                .start_dump::<GroupDump>(msg.offset)
+            SETTINGS
+                .as_ref()
+                .ok_or(EINVAL)
+                .and_then(|s| request.start_dump::<GroupDump>(msg.offset, s.module))
                 .map_err(|e| Failure::new(e, c"cannot start the dump"))?;
             Ok(Answered::Final)
         }
@@ -447,7 +451,8 @@ pub(crate) fn notify_group(
     Ok(())
 }
 
-/// Whether `module` owns the protocol: checked once it is registered.
-pub(crate) fn owns_protocol(protocol: u32) -> Result<bool> {
-    netlink::pins(Net::initial(), protocol, &crate::THIS_MODULE)
+/// Whether this module owns the protocol: checked once it is registered.
+pub(crate) fn owns_protocol() -> Result<bool> {
+    let settings = SETTINGS.as_ref().ok_or(EINVAL)?;
+    netlink::pins(Net::initial(), settings.protocol, settings.module)
 }
