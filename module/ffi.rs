@@ -101,7 +101,7 @@ pub(crate) unsafe extern "C" fn nlecho_net_init(
             // holds it now.
             drop(unsafe { KBox::from_raw(state) });
             pr_err!(
-                "cannot register netlink protocol {} in {}: already in use (see /proc/net/netlink) or out of memory\n",
+                "cannot register netlink protocol {}: already in use in {} (see /proc/net/netlink) or out of memory\n",
                 service::SETTINGS.as_ref().map_or(0, |s| s.protocol),
                 if net.is_initial() {
                     "the initial network namespace"
