@@ -314,9 +314,9 @@ unsafe impl Send for StatsDebugfs {}
 unsafe impl Sync for StatsDebugfs {}
 
 impl StatsDebugfs {
-    /// Creates `/sys/kernel/debug/nlecho/stats`, which shows the initial
-    /// namespace's counters: create it once [`PerNamespace`] is registered,
-    /// and drop it before. As is the rule for debugfs, failing to create it
+    /// Creates `/sys/kernel/debug/nlecho/` with `stats`, the initial
+    /// namespace's counters, and `namespaces`, how many are served: create
+    /// it once [`PerNamespace`] is registered, and drop it before. As is the rule for debugfs, failing to create it
     /// is not an error: the module works without it. Process context only;
     /// so is the drop.
     pub(crate) fn new() -> Self {
@@ -358,5 +358,24 @@ pub(crate) unsafe extern "C" fn nlecho_stats_show(
     for (_, name, value) in service.counters.snapshot().fields() {
         seq_print!(m, "{name} {value}\n");
     }
+    0
+}
+
+/// Writes the `namespaces` file: how many network namespaces nlecho serves
+/// now, so a test can see a namespace's service go with it. The `show`
+/// callback of `DEFINE_SHOW_ATTRIBUTE(nlecho_namespaces)`.
+///
+/// # Safety
+///
+/// As for [`nlecho_stats_show`].
+#[unsafe(no_mangle)]
+pub(crate) unsafe extern "C" fn nlecho_namespaces_show(
+    m: *mut bindings::seq_file,
+    _v: *mut c_void,
+) -> c_int {
+    // SAFETY: By the safety requirements `m` is valid and used by this
+    // thread alone for the duration of the call.
+    let m = unsafe { SeqFile::from_raw(m) };
+    seq_print!(m, "{}\n", service::live_services());
     0
 }

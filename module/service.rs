@@ -14,7 +14,7 @@ use core::ffi::CStr;
 
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::sync::atomic::Relaxed;
+use kernel::sync::atomic::{Atomic, Relaxed};
 
 use crate::ffi;
 use crate::netlink::{
@@ -39,6 +39,14 @@ pub(crate) struct Settings {
 /// The module's settings, set once by `init` before any namespace is served.
 pub(crate) static SETTINGS: kernel::sync::SetOnce<Settings> = kernel::sync::SetOnce::new();
 
+/// How many [`NetService`]s exist: one per namespace served.
+static LIVE: Atomic<i64> = Atomic::new(0);
+
+/// The number of network namespaces served now.
+pub(crate) fn live_services() -> i64 {
+    LIVE.load(Relaxed)
+}
+
 /// nlecho in one network namespace: its kernel socket and its counters.
 pub(crate) struct NetService {
     /// The namespace's counters.
@@ -59,14 +67,16 @@ impl NetService {
         for _ in 0..count {
             groups.push(GroupCounters::new(), GFP_KERNEL)?;
         }
-        Ok(KBox::new(
+        let service = KBox::new(
             Self {
                 counters: Counters::new(),
                 groups,
                 socket: NetSocket::new(),
             },
             GFP_KERNEL,
-        )?)
+        )?;
+        LIVE.add(1, Relaxed);
+        Ok(service)
     }
 
     /// Registers the protocol in `net`; requests are served from here on.
@@ -108,6 +118,12 @@ impl NetService {
         for group in self.groups.iter() {
             group.reset();
         }
+    }
+}
+
+impl Drop for NetService {
+    fn drop(&mut self) {
+        LIVE.add(-1, Relaxed);
     }
 }
 
