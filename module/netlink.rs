@@ -48,7 +48,7 @@ pub(crate) enum Gfp {
 /// Largest skb data that an allocation may ask for with reclaim retries:
 /// `PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER` less the `skb_shared_info` that
 /// `alloc_skb()` adds to the same block.
-const COSTLY_SKB: usize = ((bindings::PAGE_SIZE as usize) << bindings::PAGE_ALLOC_COSTLY_ORDER)
+const COSTLY_SKB: usize = (kernel::page::PAGE_SIZE << bindings::PAGE_ALLOC_COSTLY_ORDER)
     - core::mem::size_of::<bindings::skb_shared_info>()
     - 64;
 
@@ -212,7 +212,6 @@ impl KernelSocket {
         // INVARIANT: `sk` was just returned by `__netlink_kernel_create()`.
         Ok(Self { sk })
     }
-
 }
 
 impl Drop for KernelSocket {
@@ -537,7 +536,7 @@ impl<'a> Request<'a> {
         // All zeroes is the empty extended ACK (`struct netlink_ext_ack ext = {}`).
         let mut extack: bindings::netlink_ext_ack = pin_init::zeroed();
         if let Some(msg) = ext.msg {
-            extack._msg = msg.as_ptr().cast();
+            extack._msg = msg.as_char_ptr();
         }
         if let Some(attr) = ext.attr {
             // `message_at` checked that `len` bytes are there.
@@ -687,7 +686,9 @@ pub(crate) fn copy(out: &mut [u8], src: &[u8]) -> core::result::Result<usize, wi
     };
     // Slicing to `src.len()` first lets the compiler drop the length check
     // of `copy_from_slice()`, and its panic path.
-    out.get_mut(..src.len()).ok_or(no_room)?.copy_from_slice(src);
+    out.get_mut(..src.len())
+        .ok_or(no_room)?
+        .copy_from_slice(src);
     Ok(src.len())
 }
 
@@ -858,7 +859,13 @@ unsafe extern "C" fn dump_trampoline<D: Dump>(
     };
     // SAFETY: `req` is the live request skb, `nlh` a message in it; the
     // skb being filled belongs to the requester's socket (`skb->sk`).
-    let (port, seq, sk) = unsafe { ((*netlink_cb(req)).portid, (*nlh).nlmsg_seq, (*skb.as_ptr()).sk) };
+    let (port, seq, sk) = unsafe {
+        (
+            (*netlink_cb(req)).portid,
+            (*nlh).nlmsg_seq,
+            (*skb.as_ptr()).sk,
+        )
+    };
     if sk.is_null() {
         return -(bindings::EINVAL as c_int);
     }

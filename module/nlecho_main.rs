@@ -119,7 +119,10 @@ impl kernel::Module for NlEcho {
         service::SETTINGS.populate(service::Settings {
             protocol,
             config,
-            classic_notify: flag("classic_notify", compat::param(&module_parameters::classic_notify))?,
+            classic_notify: flag(
+                "classic_notify",
+                compat::param(&module_parameters::classic_notify),
+            )?,
             module,
         });
 

@@ -98,7 +98,8 @@ impl NetService {
 
     /// The counters of multicast `group`, if the module offers it.
     fn group(&self, group: u32) -> Option<&GroupCounters> {
-        self.groups.get(usize::try_from(group).ok()?.checked_sub(1)?)
+        self.groups
+            .get(usize::try_from(group).ok()?.checked_sub(1)?)
     }
 
     /// One group's state, for GET_GROUP.
