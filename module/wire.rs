@@ -634,12 +634,10 @@ impl Policy {
         let mut attrs = Attrs::new(payload);
         while let Some(attr) = attrs.next() {
             let attr = attr.map_err(|bad| {
-                let msg = if payload.len().saturating_sub(bad.offset) < NLA_HDRLEN {
-                    c"trailing bytes after the attributes"
-                } else {
-                    c"malformed attribute"
-                };
-                Invalid::at(msg, bad.offset)
+                Invalid::at(
+                    c"malformed attribute: length below 4 or past the message",
+                    bad.offset,
+                )
             })?;
             let offset = attrs.last_offset();
             let Some(rule) = self.rules.iter().find(|r| r.ty == attr.ty) else {
@@ -649,15 +647,13 @@ impl Policy {
                 continue;
             };
             if attr.nested {
-                return Err(Invalid::at(c"attribute is not nested", offset));
+                return Err(Invalid::at(
+                    c"NLA_F_NESTED set on an attribute that is not nested",
+                    offset,
+                ));
             }
             if rule.kind == Kind::U32 && attr.value.len() != 4 {
-                let msg = if attr.ty == NLECHO_A_GROUP {
-                    c"GROUP must be a u32"
-                } else {
-                    c"attribute must be a u32"
-                };
-                return Err(Invalid::at(msg, offset));
+                return Err(Invalid::at(c"attribute must be a u32", offset));
             }
             if let Some(slot) = table.slots.get_mut(usize::from(attr.ty)) {
                 *slot = Some((offset, attr));

@@ -14,7 +14,7 @@
 
 help_documents_everything() {
   run nlecho --help; expect_rc 0 || return 1
-  for w in hello send listen broadcast stats peer 'Exit status' '3  the module is not loaded' \
+  for w in hello send listen broadcast stats groups peer 'Exit status' '3  the module is not loaded' \
     '4  nothing arrived' '5  the kernel answered with an error' '6  messages were lost'; do
     out_has "$w" || return 1
   done
@@ -22,7 +22,7 @@ help_documents_everything() {
 check "nlecho --help lists the subcommands and exit statuses" help_documents_everything
 
 every_help_has_an_example() {
-  for c in hello send listen broadcast stats 'peer listen' 'peer send'; do
+  for c in hello send listen broadcast stats groups 'peer listen' 'peer send'; do
     # shellcheck disable=SC2086 # word splitting of "peer listen" wanted
     run nlecho $c --help; expect_rc 0 || return 1
     out_has '^Examples?:' || { echo "in: nlecho $c --help"; return 1; }
@@ -86,14 +86,31 @@ send_classic() {
 }
 check "send --type classic (0) is answered with NLMSG_DONE" send_classic
 
+# A DONE is final: no ACK follows it, and send does not wait for one.
+send_classic_ack() {
+  run nlecho --timeout 1000 send --type classic --ack --count 2 'Hello kernel'; expect_rc 0 || return 1
+  [ "$(wc -l <$T/out)" = 2 ] || { cat $T/out; return 1; }
+  [ "$(grep -c '^kernel: type 0x3 DONE, seq [12], 12 bytes: "Hello kernel"$' $T/out)" = 2 ] || { cat $T/out; return 1; }
+  ! grep -q ack $T/out
+}
+check "send --type classic --ack: only the DONE, no ACK after it" send_classic_ack
+
 send_unknown_type() {
   for ack in '' --ack; do
     run nlecho send --type 0x1f $ack x; expect_rc 5 || return 1
     one_error_line || return 1
-    err_has '^nlecho: send: kernel answered with error -95: Operation not supported' || return 1
+    err_has '^nlecho: send: Error: unknown message type\. \(EOPNOTSUPP\)$' || return 1
   done
 }
-check "send --type 0x1f: exit 5, EOPNOTSUPP in one line" send_unknown_type
+check "send --type 0x1f: exit 5, the kernel's extended ACK in one line" send_unknown_type
+
+send_bad_attributes() {
+  # A BROADCAST without DATA: the kernel names the missing attribute (2).
+  printf '\010\000\001\000\005\000\000\000' >$T/group5
+  run nlecho send --type broadcast --file $T/group5; expect_rc 5 || return 1
+  one_error_line && err_has '^nlecho: send: Error: missing attribute\. \(EINVAL, missing attribute type 2\)$'
+}
+check "send: a BROADCAST without DATA names the missing attribute" send_bad_attributes
 
 # ---- broadcast and listen ----
 
@@ -103,10 +120,10 @@ listen_broadcast() {
   out_has '^broadcast 3 bytes to group 5: acknowledged, seq 1$' || return 1
   run nlecho broadcast --group 5 two; expect_rc 0 || return 1
   finish l; expect_rc 0 || { cat $T/l.err; return 1; }
-  grep -qE '^kernel( group 5)?: type 0x3 DONE, seq 0, 3 bytes: "one"$' $T/l.out &&
-    grep -qE '^kernel( group 5)?: type 0x3 DONE, seq 0, 3 bytes: "two"$' $T/l.out || { cat $T/l.out; return 1; }
+  grep -qE '^kernel( group 5)?: type 0x14 NOTIFY, group 5, seq 0, 3 bytes: "one"$' $T/l.out &&
+    grep -qE '^kernel( group 5)?: type 0x14 NOTIFY, group 5, seq 0, 3 bytes: "two"$' $T/l.out || { cat $T/l.out; return 1; }
 }
-check "listen --count 2 prints two BROADCASTs to its group, then exits 0" listen_broadcast
+check "listen --count 2 prints two NOTIFYs to its group, decoded, then exits 0" listen_broadcast
 
 listen_groups() {
   start a nlecho --timeout 5000 listen --group 5 6 --count 2 || return 1
@@ -116,7 +133,7 @@ listen_groups() {
   finish a; expect_rc 0 || return 1
   [ "$(grep -cE '^kernel( group [56])?: .*"(five|six)"$' $T/a.out)" = 2 ] || { cat $T/a.out; return 1; }
   finish b; [ $rc = 4 ] || { echo "group 6 listener: exit $rc"; return 1; }
-  grep -qE '^kernel( group 6)?: type 0x3 DONE, seq 0, 3 bytes: "six"$' $T/b.out &&
+  grep -qE '^kernel( group 6)?: type 0x14 NOTIFY, group 6, seq 0, 3 bytes: "six"$' $T/b.out &&
     [ "$(wc -l <$T/b.out)" = 1 ] || { cat $T/b.out; return 1; }
 }
 check "listen on groups 5 and 6 gets both; group 6 alone gets only its own" listen_groups
@@ -134,24 +151,25 @@ check "listen shows the group of a kernel BROADCAST" listen_shows_group
 broadcast_range() {
   for g in 0 33; do
     run nlecho broadcast --group $g x; expect_rc 5 || return 1
-    one_error_line && err_has 'error -34: .*\(group outside 1..groups of the module\)$' || return 1
+    one_error_line && err_has '^nlecho: broadcast: Error: no such group\. \(ERANGE, attribute at offset 16\)$' || return 1
   done
 }
-check "broadcast to group 0 or 33: exit 5, ERANGE" broadcast_range
+check "broadcast to group 0 or 33: exit 5, ERANGE pointing at GROUP" broadcast_range
 
 nobody_is_refused() {
   [ "$(as_nobody id -u)" = 65534 ] || { echo "su nobody does not work"; return 1; }
   run as_nobody nlecho broadcast --group 5 x; expect_rc 5 || return 1
   one_error_line || return 1
-  err_has '^nlecho: broadcast: kernel answered with error -1: Operation not permitted \(needs CAP_NET_ADMIN\)$' || return 1
+  err_has '^nlecho: broadcast: Error: needs CAP_NET_ADMIN\. \(EPERM\)$' || return 1
   run as_nobody nlecho stats --reset; expect_rc 5 || return 1
-  one_error_line && err_has 'error -1: Operation not permitted' || return 1
+  one_error_line && err_has '^nlecho: stats: Error: needs CAP_NET_ADMIN\. \(EPERM\)$' || return 1
   run as_nobody nlecho --timeout 1000 listen --group 5; expect_rc 1 || return 1
   one_error_line && err_has 'joining a group needs CAP_NET_ADMIN' || return 1
   run as_nobody nlecho peer send --to-port 1 x; expect_rc 1 || return 1
   one_error_line && err_has 'Operation not permitted \(sending to another port or a group needs CAP_NET_ADMIN' || return 1
   # What every user may do.
   run as_nobody nlecho stats; expect_rc 0 || return 1
+  run as_nobody nlecho groups; expect_rc 0 || return 1
   run as_nobody nlecho send hi; expect_rc 0
 }
 check "as nobody: BROADCAST, RESET_STATS, joins and peer sends are refused in one line" nobody_is_refused
@@ -172,6 +190,48 @@ stats_exact() {
     { cat $T/out; return 1; }
 }
 check "stats --reset, then the counters match exactly what was sent" stats_exact
+
+# ---- groups ----
+
+groups_dump() {
+  run nlecho groups; expect_rc 0 || return 1
+  [ "$(wc -l <$T/out)" = 32 ] || { cat $T/out; return 1; }
+  [ "$(grep -cE '^group [0-9]+: (has|no) listeners, sent [0-9]+, dropped [0-9]+$' $T/out)" = 32 ] || { cat $T/out; return 1; }
+  [ "$(sed 's/:.*//' $T/out | tr '\n' ' ')" = "$(i=1; while [ $i -le 32 ]; do printf 'group %d ' $i; i=$((i + 1)); done)" ] ||
+    { cat $T/out; return 1; }
+  run nlecho groups --group 32; expect_rc 0 || return 1
+  out_has '^group 32: (has|no) listeners, sent [0-9]+, dropped [0-9]+$' && [ "$(wc -l <$T/out)" = 1 ]
+}
+check "groups: the dump lists groups 1-32 in order, --group one of them" groups_dump
+
+groups_follow_broadcasts() {
+  run nlecho stats --reset; expect_rc 0 || return 1
+  out_has '^counters reset$' || return 1
+  run nlecho groups --group 21; expect_rc 0 || return 1
+  [ "$(cat $T/out)" = 'group 21: no listeners, sent 0, dropped 0' ] || { cat $T/out; return 1; }
+  start l nlecho --timeout 5000 listen --group 21 --count 2 || return 1
+  run nlecho groups --group 21; expect_rc 0 || return 1
+  [ "$(cat $T/out)" = 'group 21: has listeners, sent 0, dropped 0' ] || { kill $l; cat $T/out; return 1; }
+  nlecho broadcast --group 21 --count 2 x >/dev/null || { kill $l; return 1; }
+  finish l; expect_rc 0 || return 1
+  run nlecho groups; expect_rc 0 || return 1
+  grep -qx 'group 21: no listeners, sent 2, dropped 0' $T/out || { cat $T/out; return 1; }
+  [ "$(grep -c ', sent 0, dropped 0$' $T/out)" = 31 ] || { cat $T/out; return 1; }
+}
+check "groups: listeners while one listens, and the notifications sent" groups_follow_broadcasts
+
+groups_json_and_errors() {
+  run nlecho --json groups; expect_rc 0 || return 1
+  [ "$(grep -cE '^\{"kind":"group","group":[0-9]+,"listeners":(true|false),"sent":[0-9]+,"dropped":[0-9]+\}$' $T/out)" = 32 ] ||
+    { cat $T/out; return 1; }
+  run nlecho --json groups --group 7; expect_rc 0 || return 1
+  out_has '^\{"kind":"group","group":7,"listeners":false,"sent":[0-9]+,"dropped":0\}$' || return 1
+  for g in 0 33; do
+    run nlecho groups --group $g; expect_rc 5 || return 1
+    one_error_line && err_has '^nlecho: groups: Error: no such group\. \(ERANGE, attribute at offset 16\)$' || return 1
+  done
+}
+check "groups --json, and a group out of range" groups_json_and_errors
 
 # ---- peer ----
 
@@ -225,7 +285,7 @@ d	e'; expect_rc 0 || return 1
   run nlecho --json broadcast --group 5 j; expect_rc 0 || return 1
   out_has '^\{"kind":"broadcast","group":5,"len":1,"seq":1,"error":0}$' || return 1
   finish l; expect_rc 0 || return 1
-  grep -qE '^\{"kind":"message","from_port":0,"group":(5|null),"type":3,"type_name":"DONE","flags":0,"seq":0,"len":1,"payload":"j"}$' $T/l.out ||
+  grep -qE '^\{"kind":"message","from_port":0,"group":(5|null),"type":20,"type_name":"NOTIFY","flags":0,"seq":0,"notify_group":5,"len":1,"payload":"j"}$' $T/l.out ||
     { cat $T/l.out; return 1; }
 }
 check "--json: one escaped object per line for send, stats, broadcast, listen" json_lines
@@ -233,8 +293,10 @@ check "--json: one escaped object per line for send, stats, broadcast, listen" j
 verbose_headers() {
   run nlecho -v send --ack x; expect_rc 0 || return 1
   err_has '^> to kernel: len 17 type 0x10 flags 0x5 seq 1 pid [0-9]+$' || return 1
-  err_has '^< from kernel: len 17 type 0x10 flags 0x0 seq 1 pid 0$' || return 1
-  err_has '^< from kernel: len 36 type 0x2 flags 0x100 seq 1 pid 0$' || return 1
+  port=$(sed -n 's/^> to kernel: .* pid \([0-9]*\)$/\1/p' $T/err)
+  err_has '^< from kernel: len 17 type 0x10 flags 0x0 seq 1 pid [0-9]+$' || return 1
+  # The ACK comes from netlink_ack(): the requester's port in nlmsg_pid.
+  err_has "^< from kernel: len 36 type 0x2 flags 0x100 seq 1 pid $port\$" || return 1
   [ "$(wc -l <$T/out)" = 2 ]
 }
 check "-v prints every header on stderr" verbose_headers
@@ -306,13 +368,25 @@ pcap_listen_peer() {
   nlecho peer send --to-port 4010 --pcap $T/sent.pcap pp >/dev/null || return 1
   finish p; expect_rc 0 || return 1
   finish l; expect_rc 0 || return 1
-  [ "$(pcap_records $T/listen.pcap | tr '\n' ' ')" = "0000 36 0000 36 " ] || { pcap_records $T/listen.pcap; return 1; }
+  # Each NOTIFY: 16 + GROUP 8 + DATA 8 bytes, after the 16-byte header.
+  [ "$(pcap_records $T/listen.pcap | tr '\n' ' ')" = "0000 48 0000 48 " ] || { pcap_records $T/listen.pcap; return 1; }
   [ "$(pcap_records $T/peer.pcap | tr '\n' ' ')" = "0000 36 " ] || { pcap_records $T/peer.pcap; return 1; }
   [ "$(pcap_records $T/sent.pcap | tr '\n' ' ')" = "0004 36 " ] || { pcap_records $T/sent.pcap; return 1; }
   # What the peer received is byte for byte what was sent.
   [ "$(tail -c 20 $T/peer.pcap | od -An -tx1)" = "$(tail -c 20 $T/sent.pcap | od -An -tx1)" ]
 }
 check "listen, peer listen and peer send write complete captures" pcap_listen_peer
+
+pcap_groups() {
+  # The do: request (GROUP), reply (64 bytes).
+  run nlecho groups --group 1 --pcap $T/group.pcap; expect_rc 0 || return 1
+  [ "$(pcap_records $T/group.pcap | tr '\n' ' ')" = "0004 40 0000 80 " ] || { pcap_records $T/group.pcap; return 1; }
+  # The dump: request, then one datagram of 32 groups and the DONE
+  # (32 * 64 + 20 bytes).
+  run nlecho groups --pcap $T/groups.pcap; expect_rc 0 || return 1
+  [ "$(pcap_records $T/groups.pcap | tr '\n' ' ')" = "0004 32 0000 2084 " ] || { pcap_records $T/groups.pcap; return 1; }
+}
+check "groups --pcap: the do and the dump, datagram by datagram" pcap_groups
 
 # ---- bench ----
 
@@ -332,11 +406,23 @@ bench_runs() {
 }
 check "bench: every row for rust, c, c_again and floor, and the JSON report" bench_runs
 
+# ---- classic_notify=1 ----
+
+classic_notify() {
+  rmmod nlecho && insmod $KO classic_notify=1 || return 1
+  start l nlecho --timeout 5000 listen --group 5 --count 1 || return 1
+  run nlecho broadcast --group 5 classic; expect_rc 0 || { kill $l; return 1; }
+  finish l; expect_rc 0 || return 1
+  grep -qE '^kernel( group 5)?: type 0x3 DONE, seq 0, 7 bytes: "classic"$' $T/l.out || { cat $T/l.out; return 1; }
+  rmmod nlecho && insmod $KO
+}
+check "classic_notify=1: listen prints the classic NLMSG_DONE with the raw data" classic_notify
+
 # ---- module not loaded, other protocol ----
 
 not_loaded() {
   rmmod nlecho || return 1
-  for c in hello 'send x' stats 'listen --group 5' 'broadcast --group 5 x'; do
+  for c in hello 'send x' stats groups 'listen --group 5' 'broadcast --group 5 x'; do
     # shellcheck disable=SC2086 # word splitting wanted
     run nlecho $c; expect_rc 3 || return 1
     one_error_line && err_has 'is the nlecho module loaded' || return 1

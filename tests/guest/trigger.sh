@@ -20,11 +20,11 @@ trigger_unicast() {
   mark
   trigger port=4100 message=unicast-from-the-kernel || { kill $p; return 1; }
   finish p; expect_rc 0 || { cat $T/p.err; return 1; }
-  [ "$(cat $T/p.out)" = 'kernel: type 0x3 DONE, seq 0, 23 bytes: "unicast-from-the-kernel"' ] ||
+  [ "$(cat $T/p.out)" = 'kernel: type 0x14 NOTIFY, unicast, seq 0, 23 bytes: "unicast-from-the-kernel"' ] ||
     { cat $T/p.out; return 1; }
   since_mark | grep -q 'nlecho_trigger: sent 23 bytes to port 4100'
 }
-check "nlecho_trigger port=P: the listener on port P gets the message" trigger_unicast
+check "nlecho_trigger port=P: the listener on port P gets a NOTIFY for group 0" trigger_unicast
 
 trigger_broadcast() {
   start a nlecho --timeout 5000 listen --group 3 --count 1 || return 1
@@ -33,7 +33,7 @@ trigger_broadcast() {
   trigger group=3 message=to-group-3 || { kill $a $b $c; return 1; }
   for n in a b; do
     finish $n; expect_rc 0 || return 1
-    [ "$(cat $T/$n.out)" = 'kernel group 3: type 0x3 DONE, seq 0, 10 bytes: "to-group-3"' ] ||
+    [ "$(cat $T/$n.out)" = 'kernel group 3: type 0x14 NOTIFY, group 3, seq 0, 10 bytes: "to-group-3"' ] ||
       { cat $T/$n.out; return 1; }
   done
   # The listener on group 4 only times out.
@@ -45,11 +45,35 @@ trigger_both_default_message() {
   start p nlecho --timeout 5000 peer listen --port 4101 --group 2 --count 2 || return 1
   trigger port=4101 group=2 || { kill $p; return 1; }
   finish p; expect_rc 0 || return 1
-  grep -qx 'kernel: type 0x3 DONE, seq 0, 25 bytes: "Hello from nlecho_trigger"' $T/p.out &&
-    grep -qx 'kernel group 2: type 0x3 DONE, seq 0, 25 bytes: "Hello from nlecho_trigger"' $T/p.out ||
+  grep -qx 'kernel: type 0x14 NOTIFY, unicast, seq 0, 25 bytes: "Hello from nlecho_trigger"' $T/p.out &&
+    grep -qx 'kernel group 2: type 0x14 NOTIFY, group 2, seq 0, 25 bytes: "Hello from nlecho_trigger"' $T/p.out ||
     { cat $T/p.out; return 1; }
 }
 check "nlecho_trigger with both port and group sends the default message to each" trigger_both_default_message
+
+# The helpers' messages count in the namespace's counters and the group's.
+trigger_counted() {
+  nlecho stats --reset >/dev/null || return 1
+  start p nlecho --timeout 5000 peer listen --port 4102 --count 1 || return 1
+  trigger port=4102 group=22 message=counted || { kill $p; return 1; }
+  finish p; expect_rc 0 || return 1
+  run nlecho groups --group 22; expect_rc 0 || return 1
+  [ "$(cat $T/out)" = 'group 22: no listeners, sent 1, dropped 0' ] || { cat $T/out; return 1; }
+  run nlecho --json stats; expect_rc 0 || return 1
+  out_has '"broadcast":2,' || return 1
+}
+check "nlecho_trigger: its unicast and broadcast count in broadcast, the group's in sent" trigger_counted
+
+trigger_classic_notify() {
+  rmmod nlecho && insmod $KO classic_notify=1 || return 1
+  start p nlecho --timeout 5000 peer listen --port 4103 --group 2 --count 2 || return 1
+  trigger port=4103 group=2 message=classic || { kill $p; return 1; }
+  finish p; expect_rc 0 || return 1
+  grep -qx 'kernel: type 0x3 DONE, seq 0, 7 bytes: "classic"' $T/p.out &&
+    grep -qx 'kernel group 2: type 0x3 DONE, seq 0, 7 bytes: "classic"' $T/p.out || { cat $T/p.out; return 1; }
+  rmmod nlecho && insmod $KO
+}
+check "nlecho_trigger with classic_notify=1: NLMSG_DONE with the raw data" trigger_classic_notify
 
 trigger_failures() {
   mark

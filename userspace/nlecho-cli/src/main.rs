@@ -13,6 +13,7 @@ mod bench;
 mod broadcast;
 mod capture;
 mod exit;
+mod groups;
 mod hello;
 mod json;
 mod listen;
@@ -77,6 +78,9 @@ enum Command {
     /// Print the module's counters, or reset them.
     #[command(after_help = stats::EXAMPLES)]
     Stats(stats::StatsArgs),
+    /// Print the multicast groups: listeners and notifications sent.
+    #[command(after_help = groups::EXAMPLES)]
+    Groups(groups::GroupsArgs),
     /// Messages between user sockets over the same protocol.
     #[command(subcommand)]
     Peer(peer::PeerCommand),
@@ -127,6 +131,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Listen(args) => listen::run(&ctx, args).context("listen"),
         Command::Broadcast(args) => broadcast::run(&ctx, args).context("broadcast"),
         Command::Stats(args) => stats::run(&ctx, args).context("stats"),
+        Command::Groups(args) => groups::run(&ctx, args).context("groups"),
         Command::Peer(cmd) => peer::run(&ctx, cmd).context(match cmd {
             peer::PeerCommand::Listen(_) => "peer listen",
             peer::PeerCommand::Send(_) => "peer send",

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use anyhow::{Context, Result};
 use nlecho::ack::Status;
-use nlecho::wire::{self, Header};
+use nlecho::wire::{self, GroupInfo, Header, Notify};
 
 use crate::json::Object;
 
@@ -22,6 +22,8 @@ pub fn type_name(ty: u16) -> Option<&'static str> {
         wire::NLECHO_CMD_BROADCAST => "BROADCAST",
         wire::NLECHO_CMD_STATS => "STATS",
         wire::NLECHO_CMD_RESET_STATS => "RESET_STATS",
+        wire::NLECHO_CMD_NOTIFY => "NOTIFY",
+        wire::NLECHO_CMD_GET_GROUP => "GET_GROUP",
         _ => return None,
     })
 }
@@ -91,19 +93,29 @@ impl Out {
     }
 
     /// A message received: `kind` is "reply" for answers to our requests,
-    /// "message" for what arrives unasked.
+    /// "message" for what arrives unasked. A NOTIFY is decoded: what it
+    /// shows is its group (0: a unicast) and its data, not its attributes.
     pub fn message(&self, kind: &str, from: Origin, header: &Header, payload: &[u8]) -> Result<()> {
         let name = type_name(header.ty);
+        let notify = (header.ty == wire::NLECHO_CMD_NOTIFY)
+            .then(|| Notify::parse(payload).ok())
+            .flatten();
+        let data = notify.map_or(payload, |n| n.data);
         self.emit(
             || {
+                let to = match notify {
+                    Some(Notify { group: 0, .. }) => String::from(", unicast"),
+                    Some(n) => format!(", group {}", n.group),
+                    None => String::new(),
+                };
                 format!(
-                    "{}: type {:#x}{}, seq {}, {} bytes: {}",
+                    "{}: type {:#x}{}{to}, seq {}, {} bytes: {}",
                     source(from.port, from.group),
                     header.ty,
                     name.map(|n| format!(" {n}")).unwrap_or_default(),
                     header.seq,
-                    payload.len(),
-                    payload_text(payload)
+                    data.len(),
+                    payload_text(data)
                 )
             },
             || {
@@ -118,12 +130,43 @@ impl Out {
                 };
                 let o = o
                     .uint("flags", header.flags.into())
-                    .uint("seq", header.seq.into())
-                    .uint("len", payload.len() as u64);
-                match std::str::from_utf8(payload) {
+                    .uint("seq", header.seq.into());
+                let o = match notify {
+                    Some(n) => o.uint("notify_group", n.group.into()),
+                    None => o,
+                };
+                let o = o.uint("len", data.len() as u64);
+                match std::str::from_utf8(data) {
                     Ok(s) => o.str("payload", s),
-                    Err(_) => o.str("payload_hex", &hex(payload)),
+                    Err(_) => o.str("payload_hex", &hex(data)),
                 }
+            },
+        )
+    }
+
+    /// One multicast group's state (GET_GROUP).
+    pub fn group(&self, info: &GroupInfo) -> Result<()> {
+        self.emit(
+            || {
+                format!(
+                    "group {}: {}, sent {}, dropped {}",
+                    info.group,
+                    if info.listeners {
+                        "has listeners"
+                    } else {
+                        "no listeners"
+                    },
+                    info.sent,
+                    info.dropped
+                )
+            },
+            || {
+                Object::new()
+                    .str("kind", "group")
+                    .uint("group", info.group.into())
+                    .bool("listeners", info.listeners)
+                    .uint("sent", info.sent)
+                    .uint("dropped", info.dropped)
             },
         )
     }

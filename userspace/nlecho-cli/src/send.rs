@@ -23,8 +23,9 @@ pub struct SendArgs {
     #[command(flatten)]
     payload: PayloadArgs,
     /// Message type: a number (decimal or 0x hex) or a name: echo (0x10),
-    /// classic (0, sent with flags 0 and answered with NLMSG_DONE), stats
-    /// (0x12). Types 1-15 are only answered with --ack.
+    /// classic (0, sent with flags 0 and answered with NLMSG_DONE, never
+    /// followed by an ACK), stats (0x12), get-group (0x15). Types 1-15 are
+    /// only answered with --ack.
     #[arg(long = "type", value_name = "TYPE", default_value = "echo", value_parser = parse_type)]
     ty: u16,
     /// Ask for an acknowledgement (NLM_F_ACK) and wait for it after the reply.
@@ -48,6 +49,8 @@ pub fn parse_type(s: &str) -> Result<u16, String> {
         "broadcast" => Some(wire::NLECHO_CMD_BROADCAST),
         "stats" => Some(wire::NLECHO_CMD_STATS),
         "reset-stats" | "reset_stats" => Some(wire::NLECHO_CMD_RESET_STATS),
+        "notify" => Some(wire::NLECHO_CMD_NOTIFY),
+        "get-group" | "get_group" => Some(wire::NLECHO_CMD_GET_GROUP),
         _ => None,
     };
     if let Some(ty) = named {
@@ -58,7 +61,9 @@ pub fn parse_type(s: &str) -> Result<u16, String> {
         None => s.parse(),
     };
     parsed.map_err(|_| {
-        format!("'{s}' is not a message type: use 0-65535, 0x10 or a name (echo, classic, stats)")
+        format!(
+            "'{s}' is not a message type: use 0-65535, 0x10 or a name (echo, classic, stats, get-group)"
+        )
     })
 }
 
@@ -114,6 +119,9 @@ mod tests {
         assert_eq!(parse_type("CLASSIC"), Ok(0));
         assert_eq!(parse_type("0x1f"), Ok(0x1f));
         assert_eq!(parse_type("0X12"), Ok(0x12));
+        assert_eq!(parse_type("get-group"), Ok(0x15));
+        assert_eq!(parse_type("GET_GROUP"), Ok(0x15));
+        assert_eq!(parse_type("notify"), Ok(0x14));
         assert_eq!(parse_type("16"), Ok(16));
         assert_eq!(parse_type("65535"), Ok(u16::MAX));
         assert!(parse_type("65536").is_err());

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use nlecho::pcap::PcapReader;
-use nlecho::wire::Messages;
+use nlecho::wire::{self, Messages};
 use nlecho::Direction;
 
 const USERSOCK: &str = "2";
@@ -58,7 +58,15 @@ fn help_lists_every_command_and_the_exit_statuses() {
     let out = run(&["--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for cmd in ["hello", "send", "listen", "broadcast", "stats", "peer"] {
+    for cmd in [
+        "hello",
+        "send",
+        "listen",
+        "broadcast",
+        "stats",
+        "groups",
+        "peer",
+    ] {
         assert!(help.contains(&format!("  {cmd} ")), "{cmd} in\n{help}");
     }
     for status in [
@@ -77,6 +85,7 @@ fn help_lists_every_command_and_the_exit_statuses() {
         &["listen"],
         &["broadcast"],
         &["stats"],
+        &["groups"],
         &["peer", "listen"],
         &["peer", "send"],
     ] {
@@ -100,6 +109,9 @@ fn bad_usage_exits_2() {
         &["peer", "send", "x"],
         &["peer", "send", "--to-port", "1", "--group", "2", "x"],
         &["peer", "send", "--group", "33", "x"],
+        &["groups", "--group"],
+        &["groups", "--group", "x"],
+        &["groups", "extra"],
         &["frobnicate"],
     ] {
         let out = run(args);
@@ -119,6 +131,8 @@ fn a_protocol_nobody_serves_exits_3_with_one_line() {
         &["hello"][..],
         &["send", "x"],
         &["stats"],
+        &["groups"],
+        &["groups", "--group", "1"],
         &["listen", "--group", "1"],
     ] {
         let out = nlecho().arg("--protocol=27").args(args).output().unwrap();
@@ -352,6 +366,105 @@ fn peers_exchange_messages_as_json_lines_and_pcap() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// What the kernel sends on its own, as a peer can send it over
+/// NETLINK_USERSOCK: NOTIFYs to a group and to one port, the classic
+/// NLMSG_DONE, and a NOTIFY too broken to decode.
+fn notifications() -> Vec<Vec<u8>> {
+    let notify = |group: u32, data: &[u8]| {
+        let mut payload = vec![0; wire::Notify::len(data.len())];
+        let n = wire::Notify { group, data }.put(&mut payload).unwrap();
+        assert_eq!(n, payload.len());
+        message(wire::NLECHO_CMD_NOTIFY, &payload)
+    };
+    vec![
+        notify(5, b"to group 5"),
+        notify(0, b"\xff\x00"),
+        message(wire::NLMSG_DONE, b"classic"),
+        // GROUP without DATA: shown as it came.
+        message(
+            wire::NLECHO_CMD_NOTIFY,
+            &wire::GroupInfo::default().to_bytes()[..8],
+        ),
+    ]
+}
+
+fn message(ty: u16, payload: &[u8]) -> Vec<u8> {
+    let h = wire::Header {
+        ty,
+        ..wire::Header::default()
+    };
+    nlecho::frame::encode(h, payload).unwrap()
+}
+
+/// Starts `nlecho [--json] peer listen --count 4` over NETLINK_USERSOCK,
+/// sends it [`notifications`], and returns its stdout lines.
+fn listen_to_notifications(json: bool) -> Vec<String> {
+    let mut args = vec!["--protocol", USERSOCK];
+    if json {
+        args.push("--json");
+    }
+    args.extend(["peer", "listen", "--count", "4"]);
+    let (child, port) = listener(&args);
+    let sock = nlecho::Socket::open(2).unwrap();
+    sock.bind(0, 0).unwrap();
+    for m in notifications() {
+        sock.send_to(&m, port).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn listeners_decode_notify_and_still_print_classic_done() {
+    let lines = listen_to_notifications(false);
+    let from = lines[0].split(':').next().unwrap().to_owned();
+    assert!(from.starts_with("port "), "{lines:?}");
+    assert_eq!(
+        lines[1..],
+        [
+            format!("{from}: type 0x14 NOTIFY, unicast, seq 0, 2 bytes: hex ff00"),
+            format!("{from}: type 0x3 DONE, seq 0, 7 bytes: \"classic\""),
+            format!(r#"{from}: type 0x14 NOTIFY, seq 0, 8 bytes: "\u{{8}}\0\u{{1}}\0\0\0\0\0""#),
+        ]
+    );
+    assert_eq!(
+        lines[0],
+        format!("{from}: type 0x14 NOTIFY, group 5, seq 0, 10 bytes: \"to group 5\"")
+    );
+}
+
+#[test]
+fn listeners_decode_notify_as_json() {
+    let lines = listen_to_notifications(true);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    for l in &lines {
+        assert!(is_json(l), "not one JSON object: {l}");
+    }
+    assert!(
+        lines[0].contains(r#""type":20,"type_name":"NOTIFY","flags":0,"seq":0,"notify_group":5,"len":10,"payload":"to group 5"}"#),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(r#""notify_group":0,"len":2,"payload_hex":"ff00"}"#),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains(
+            r#""type":3,"type_name":"DONE","flags":0,"seq":0,"len":7,"payload":"classic"}"#
+        ),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].ends_with(r#""type_name":"NOTIFY","flags":0,"seq":0,"len":8,"payload":"\b\u0000\u0001\u0000\u0000\u0000\u0000\u0000"}"#),
+        "{}",
+        lines[3]
+    );
+}
+
 #[test]
 fn sigterm_ends_a_listener_with_0() {
     let (child, _) = listener(&["--protocol", USERSOCK, "listen", "--group", "28"]);
@@ -405,12 +518,13 @@ fn an_overrun_is_reported_and_exits_6() {
 }
 
 /// The subcommands users see, everywhere `nlecho --help` lists them.
-const VISIBLE: [&str; 7] = [
+const VISIBLE: [&str; 8] = [
     "hello",
     "send",
     "listen",
     "broadcast",
     "stats",
+    "groups",
     "peer",
     "bench",
 ];
@@ -451,6 +565,7 @@ fn generate_assets_writes_a_man_page_per_command() {
         [
             "nlecho-bench.1",
             "nlecho-broadcast.1",
+            "nlecho-groups.1",
             "nlecho-hello.1",
             "nlecho-listen.1",
             "nlecho-peer-listen.1",
@@ -497,6 +612,13 @@ fn generate_assets_writes_a_man_page_per_command() {
         assert!(send.contains(text), "{text} in\n{send}");
     }
     assert!(send.contains(".SH EXAMPLES") && send.contains("nlecho send Hello"));
+    let groups = page("nlecho-groups.1");
+    assert!(groups.contains(".TH nlecho-groups 1"), "{groups}");
+    assert!(
+        groups.contains("--group") && groups.contains("--pcap"),
+        "{groups}"
+    );
+    assert!(groups.contains(".SH EXAMPLES") && groups.contains("nlecho groups --group 5"));
     let listen = page("nlecho-peer-listen.1");
     assert!(
         listen.contains("--port") && listen.contains("--group"),
@@ -607,7 +729,7 @@ fn generate_assets_is_hidden_everywhere() {
             files.push(e.unwrap().path());
         }
     }
-    assert_eq!(files.len(), 13);
+    assert_eq!(files.len(), 14);
     for f in &files {
         let s = std::fs::read_to_string(f).unwrap().replace(r"\-", "-");
         // Also catches bash's nlecho__generate__assets.

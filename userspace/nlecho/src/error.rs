@@ -32,12 +32,19 @@ pub enum Error {
         /// Its errno.
         errno: Errno,
     },
-    /// The kernel answered with `NLMSG_ERROR` and a negative errno.
+    /// The kernel answered with `NLMSG_ERROR` and a negative errno, or
+    /// ended a dump with a negative `NLMSG_DONE`.
     Kernel {
         /// The errno, positive.
         errno: Errno,
         /// The extended ACK message (`NLMSGERR_ATTR_MSG`), if one came.
         message: Option<String>,
+        /// `NLMSGERR_ATTR_OFFS`: where the offending attribute starts, in
+        /// bytes from the start of the request's header.
+        offset: Option<u32>,
+        /// `NLMSGERR_ATTR_MISS_TYPE`: the type of a missing required
+        /// attribute.
+        miss_type: Option<u32>,
     },
     /// `recvmsg()` said `ENOBUFS`: the receive queue overflowed and messages
     /// were dropped. The socket stays usable.
@@ -96,10 +103,61 @@ fn kernel_hint(errno: Errno) -> Option<&'static str> {
         Errno::EPERM => "needs CAP_NET_ADMIN",
         Errno::EINVAL => "a missing or malformed attribute",
         Errno::ERANGE => "group outside 1..groups of the module",
-        Errno::EOPNOTSUPP => "message type unknown to the module",
+        Errno::EOPNOTSUPP => "message type unknown to the module, or a dump it does not have",
         Errno::EMSGSIZE => "message larger than the module's 65536-byte maximum",
         _ => return None,
     })
+}
+
+/// Writes a kernel error, one line. With an extended ACK message it reads
+/// the way iproute2 prints one, `Error: <message>.`, followed by the errno's
+/// name and where the kernel pointed: `Error: no such group. (ERANGE,
+/// attribute at offset 16)`. Without one, the errno and what it means in
+/// nlecho's protocol: `kernel answered with error -1: Operation not
+/// permitted (needs CAP_NET_ADMIN)`.
+fn write_kernel(
+    f: &mut fmt::Formatter<'_>,
+    errno: Errno,
+    message: Option<&str>,
+    offset: Option<u32>,
+    miss_type: Option<u32>,
+) -> fmt::Result {
+    // One line whatever the kernel sent.
+    let message = message
+        .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|m| !m.is_empty());
+    let mut details = Vec::new();
+    if let Some(o) = offset {
+        details.push(format!("attribute at offset {o}"));
+    }
+    if let Some(t) = miss_type {
+        details.push(format!("missing attribute type {t}"));
+    }
+    match message {
+        Some(m) => {
+            let stop = if m.ends_with('.') { "" } else { "." };
+            write!(f, "Error: {m}{stop} ({errno:?}")?;
+            for d in &details {
+                write!(f, ", {d}")?;
+            }
+            write!(f, ")")
+        }
+        None => {
+            write!(
+                f,
+                "kernel answered with error -{}: {}",
+                errno as i32,
+                errno.desc()
+            )?;
+            if let Some(hint) = kernel_hint(errno) {
+                details.insert(0, hint.to_owned());
+            }
+            if !details.is_empty() {
+                write!(f, " ({})", details.join(", "))?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Hints for system calls whose errors have a protocol-level cause.
@@ -135,19 +193,12 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Kernel { errno, message } => {
-                write!(
-                    f,
-                    "kernel answered with error -{}: {}",
-                    *errno as i32,
-                    errno.desc()
-                )?;
-                match (message, kernel_hint(*errno)) {
-                    (Some(m), _) => write!(f, " ({m})"),
-                    (None, Some(hint)) => write!(f, " ({hint})"),
-                    (None, None) => Ok(()),
-                }
-            }
+            Error::Kernel {
+                errno,
+                message,
+                offset,
+                miss_type,
+            } => write_kernel(f, *errno, message.as_deref(), *offset, *miss_type),
             Error::Overrun => write!(f, "lost messages: receive buffer overrun (ENOBUFS)"),
             Error::Interrupted => write!(f, "interrupted"),
             Error::Malformed(m) => write!(f, "malformed datagram: {m:?}"),
@@ -186,30 +237,91 @@ impl Error {
     pub(crate) fn io(context: &'static str) -> impl FnOnce(io::Error) -> Error {
         move |source| Error::Io { context, source }
     }
+
+    /// The error an `NLMSG_ERROR` with a negative errno stands for.
+    pub(crate) fn kernel(status: crate::ack::Status) -> Error {
+        Error::Kernel {
+            errno: Errno::from_raw(status.error.saturating_neg()),
+            message: status.message,
+            offset: status.offset,
+            miss_type: status.miss_type,
+        }
+    }
+
+    /// The errno of a kernel error, if this is one.
+    pub fn errno(&self) -> Option<Errno> {
+        match self {
+            Error::Kernel { errno, .. } => Some(*errno),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn kernel(
+        errno: Errno,
+        message: Option<&str>,
+        offset: Option<u32>,
+        miss_type: Option<u32>,
+    ) -> Error {
+        Error::Kernel {
+            errno,
+            message: message.map(str::to_owned),
+            offset,
+            miss_type,
+        }
+    }
+
     #[test]
-    fn kernel_errors_name_the_errno_and_the_protocol_reason() {
-        let e = Error::Kernel {
-            errno: Errno::EPERM,
-            message: None,
-        };
+    fn kernel_errors_without_a_message_name_the_errno_and_the_protocol_reason() {
         assert_eq!(
-            e.to_string(),
+            kernel(Errno::EPERM, None, None, None).to_string(),
             "kernel answered with error -1: Operation not permitted (needs CAP_NET_ADMIN)"
         );
-        let e = Error::Kernel {
-            errno: Errno::EINVAL,
-            message: Some("GROUP missing".into()),
-        };
         assert_eq!(
-            e.to_string(),
-            "kernel answered with error -22: Invalid argument (GROUP missing)"
+            kernel(Errno::ENOENT, None, None, None).to_string(),
+            "kernel answered with error -2: No such file or directory"
         );
+        assert_eq!(
+            kernel(Errno::EINVAL, None, Some(20), None).to_string(),
+            "kernel answered with error -22: Invalid argument \
+             (a missing or malformed attribute, attribute at offset 20)"
+        );
+    }
+
+    #[test]
+    fn kernel_errors_with_an_extended_ack_read_like_iproute2() {
+        assert_eq!(
+            kernel(Errno::ERANGE, Some("no such group"), Some(16), None).to_string(),
+            "Error: no such group. (ERANGE, attribute at offset 16)"
+        );
+        assert_eq!(
+            kernel(Errno::EPERM, Some("needs CAP_NET_ADMIN"), None, None).to_string(),
+            "Error: needs CAP_NET_ADMIN. (EPERM)"
+        );
+        assert_eq!(
+            kernel(Errno::EINVAL, Some("missing attribute"), None, Some(2)).to_string(),
+            "Error: missing attribute. (EINVAL, missing attribute type 2)"
+        );
+        // No second full stop, and never a second line.
+        assert_eq!(
+            kernel(Errno::EINVAL, Some("two\nlines."), None, None).to_string(),
+            "Error: two lines. (EINVAL)"
+        );
+        // An empty message is no message.
+        assert_eq!(
+            kernel(Errno::EOPNOTSUPP, Some(""), None, None).to_string(),
+            "kernel answered with error -95: Operation not supported on transport endpoint \
+             (message type unknown to the module, or a dump it does not have)"
+        );
+        assert_eq!(
+            kernel(Errno::EBUSY, Some("x"), None, None).errno(),
+            Some(Errno::EBUSY)
+        );
+        assert_eq!(Error::Overrun.errno(), None);
     }
 
     #[test]
@@ -223,6 +335,7 @@ mod tests {
                 op: crate::socket::OP_JOIN,
                 errno: Errno::EPERM,
             },
+            kernel(Errno::EINVAL, Some("a\nb\r\nc"), Some(1), Some(2)),
             Error::Overrun,
             Error::Interrupted,
             Error::Malformed(wire::Malformed::Truncated { avail: 3 }),

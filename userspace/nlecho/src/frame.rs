@@ -24,6 +24,15 @@ pub fn broadcast_payload(group: u32, data: &[u8]) -> Result<Vec<u8>> {
     Ok(payload)
 }
 
+/// The payload of an `NLECHO_CMD_GET_GROUP` request for `group` (a do):
+/// its GROUP attribute.
+pub fn group_payload(group: u32) -> Vec<u8> {
+    let mut payload = vec![0; wire::NLA_HDRLEN + 4];
+    // Sized exactly for one u32 attribute: cannot fail.
+    let _ = wire::put_u32(&mut payload, wire::NLECHO_A_GROUP, group);
+    payload
+}
+
 /// Several messages in one datagram, answered in order by the module.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Batch {

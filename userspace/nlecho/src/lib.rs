@@ -19,7 +19,7 @@ mod socket;
 pub mod sockopt;
 mod tap;
 
-pub use client::{Client, Exchange, Reply};
+pub use client::{Client, Dump, Exchange, Reply, NLM_F_DUMP_INTR};
 pub use error::{Error, Result};
 pub use socket::{Datagram, Received, Socket, MAX_SEND_GROUP};
 pub use tap::{Direction, Tap, Tapped};

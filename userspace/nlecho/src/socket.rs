@@ -12,13 +12,15 @@ use std::time::Duration;
 
 use nix::errno::Errno;
 use nix::sys::socket::{
-    bind, getsockname, recvmsg, sendmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags,
-    NetlinkAddr,
+    bind, getsockname, getsockopt, recvmsg, sendmsg, setsockopt, sockopt, ControlMessageOwned,
+    MsgFlags, NetlinkAddr,
 };
 use nix::sys::time::{TimeVal, TimeValLike};
 
 use crate::error::{Error, Result};
-use crate::sockopt::{AddMembership, DropMembership, ExtAck, PktInfo};
+use crate::sockopt::{
+    AddMembership, BroadcastError, CapAck, DropMembership, ExtAck, PktInfo, StrictCheck,
+};
 use crate::tap::{Direction, Tap, Tapped};
 
 // Names of the calls whose errors get protocol hints (see error.rs).
@@ -149,6 +151,44 @@ impl Socket {
     /// Asks for extended ACK attributes on kernel errors (`NETLINK_EXT_ACK`).
     pub fn set_ext_ack(&self, on: bool) -> Result<()> {
         setsockopt(&self.fd, ExtAck, &on).map_err(Error::sys("setsockopt(NETLINK_EXT_ACK)"))
+    }
+
+    /// Whether `NETLINK_EXT_ACK` is on.
+    pub fn ext_ack(&self) -> Result<bool> {
+        getsockopt(&self.fd, ExtAck).map_err(Error::sys("getsockopt(NETLINK_EXT_ACK)"))
+    }
+
+    /// Makes errors echo only the request's header, flagged `NLM_F_CAPPED`
+    /// (`NETLINK_CAP_ACK`); off, the default, they echo the whole request.
+    /// Acknowledgements (error 0) always echo the header only.
+    pub fn set_cap_ack(&self, on: bool) -> Result<()> {
+        setsockopt(&self.fd, CapAck, &on).map_err(Error::sys("setsockopt(NETLINK_CAP_ACK)"))
+    }
+
+    /// Whether `NETLINK_CAP_ACK` is on.
+    pub fn cap_ack(&self) -> Result<bool> {
+        getsockopt(&self.fd, CapAck).map_err(Error::sys("getsockopt(NETLINK_CAP_ACK)"))
+    }
+
+    /// Asks for strict checking of this socket's requests
+    /// (`NETLINK_GET_STRICT_CHK`): the module then refuses attributes a
+    /// command does not take instead of ignoring them.
+    pub fn set_strict_check(&self, on: bool) -> Result<()> {
+        setsockopt(&self.fd, StrictCheck, &on)
+            .map_err(Error::sys("setsockopt(NETLINK_GET_STRICT_CHK)"))
+    }
+
+    /// Whether `NETLINK_GET_STRICT_CHK` is on.
+    pub fn strict_check(&self) -> Result<bool> {
+        getsockopt(&self.fd, StrictCheck).map_err(Error::sys("getsockopt(NETLINK_GET_STRICT_CHK)"))
+    }
+
+    /// Makes the multicasts this socket misses, because its queue is full,
+    /// known to their sender (`NETLINK_BROADCAST_ERROR`); the module counts
+    /// them in the group's `DROPPED`.
+    pub fn set_broadcast_error(&self, on: bool) -> Result<()> {
+        setsockopt(&self.fd, BroadcastError, &on)
+            .map_err(Error::sys("setsockopt(NETLINK_BROADCAST_ERROR)"))
     }
 
     /// Reports the destination group of each datagram (`NETLINK_PKTINFO`).

@@ -10,9 +10,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use nix::errno::Errno;
 use nlecho::pcap::{PcapReader, PcapWriter};
 use nlecho::wire::{self, Header};
-use nlecho::{frame, Direction, Error, Socket};
+use nlecho::{frame, Client, Direction, Error, Socket};
 
 const USERSOCK: u32 = libc::NETLINK_USERSOCK as u32;
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -202,4 +203,47 @@ fn a_pcap_tap_records_both_directions_in_order() {
             (Direction::Received, answer, 2),
         ]
     );
+}
+
+#[test]
+fn netlink_options_round_trip() {
+    let s = open(&[]);
+    assert!(!s.ext_ack().unwrap() && !s.cap_ack().unwrap() && !s.strict_check().unwrap());
+    s.set_ext_ack(true).unwrap();
+    s.set_cap_ack(true).unwrap();
+    s.set_strict_check(true).unwrap();
+    s.set_broadcast_error(true).unwrap();
+    assert!(s.ext_ack().unwrap() && s.cap_ack().unwrap() && s.strict_check().unwrap());
+    s.set_cap_ack(false).unwrap();
+    s.set_strict_check(false).unwrap();
+    assert!(!s.cap_ack().unwrap() && !s.strict_check().unwrap());
+    assert!(s.ext_ack().unwrap());
+}
+
+#[test]
+fn a_client_asks_for_extended_acks_and_full_errors() {
+    let c = Client::connect(USERSOCK, TIMEOUT).unwrap();
+    let s = c.socket();
+    assert!(s.ext_ack().unwrap(), "NETLINK_EXT_ACK on");
+    assert!(
+        !s.cap_ack().unwrap(),
+        "NETLINK_CAP_ACK off: errors echo the request"
+    );
+    assert!(!s.strict_check().unwrap(), "lenient unless asked");
+}
+
+#[test]
+fn requests_and_dumps_to_a_protocol_without_a_kernel_socket_are_refused() {
+    // NETLINK_USERSOCK has no kernel socket: nothing is bound to port 0.
+    let mut c = Client::connect(USERSOCK, TIMEOUT).unwrap();
+    for got in [
+        c.groups().map(drop),
+        c.group(1).map(drop),
+        c.stats().map(drop),
+    ] {
+        match got {
+            Err(Error::Sys { errno, .. }) => assert_eq!(errno, Errno::ECONNREFUSED),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -5,8 +5,8 @@ use nlecho::ack::{self, BadStatus};
 use nlecho::attr::{self, AttrWriter};
 use nlecho::frame::{self, Batch};
 use nlecho::wire::{
-    self, Attr, AttrError, Attrs, BadAttr, Broadcast, ErrorPayload, Header, Malformed, Messages,
-    Stats,
+    self, Attr, AttrError, Attrs, BadAttr, Broadcast, ErrorPayload, GroupInfo, Header, Invalid,
+    Malformed, Messages, Notify, Policy, Stats, POLICY_BROADCAST, POLICY_GET_GROUP, POLICY_NONE,
 };
 
 #[path = "common/rng.rs"]
@@ -452,7 +452,7 @@ fn rejects_every_malformed_attribute() {
 }
 
 #[test]
-fn broadcast_round_trips_and_rejects_bad_requests() {
+fn broadcast_round_trips_and_is_read_through_its_policy() {
     let mut out = [0u8; 64];
     let b = Broadcast {
         group: 5,
@@ -460,40 +460,47 @@ fn broadcast_round_trips_and_rejects_bad_requests() {
     };
     let n = b.put(&mut out).unwrap();
     assert_eq!(n, 8 + 12);
-    assert_eq!(Broadcast::parse(&out[..n]), Ok(b));
+    for strict in [false, true] {
+        assert_eq!(Broadcast::parse(&out[..n], strict), Ok(b));
+    }
     let group = attr_bytes(wire::NLECHO_A_GROUP, &5u32.to_ne_bytes());
     let data = attr_bytes(wire::NLECHO_A_DATA, b"d");
     let unknown = attr_bytes(77, b"ignored");
+    let with_unknown = [unknown.clone(), group.clone(), data.clone()].concat();
     assert_eq!(
-        Broadcast::parse(&[unknown.clone(), group.clone(), data.clone()].concat()),
+        Broadcast::parse(&with_unknown, false),
         Ok(Broadcast {
             group: 5,
             data: b"d"
         }),
-        "unknown attributes are ignored"
+        "unknown attributes are ignored unless strict"
     );
     assert_eq!(
-        Broadcast::parse(&data),
-        Err(AttrError::Missing(wire::NLECHO_A_GROUP))
+        invalid(Broadcast::parse(&with_unknown, true).unwrap_err()),
+        ("unknown attribute type", Some(0), None)
     );
     assert_eq!(
-        Broadcast::parse(&group),
-        Err(AttrError::Missing(wire::NLECHO_A_DATA))
+        invalid(Broadcast::parse(&data, false).unwrap_err()),
+        ("missing attribute", None, Some(wire::NLECHO_A_GROUP))
     );
     assert_eq!(
-        Broadcast::parse(&[]),
-        Err(AttrError::Missing(wire::NLECHO_A_GROUP))
+        invalid(Broadcast::parse(&group, false).unwrap_err()),
+        ("missing attribute", None, Some(wire::NLECHO_A_DATA))
     );
     let short_group = attr_bytes(wire::NLECHO_A_GROUP, &[5, 0]);
     assert_eq!(
-        Broadcast::parse(&[short_group, data.clone()].concat()),
-        Err(AttrError::BadValue(wire::NLECHO_A_GROUP))
+        invalid(Broadcast::parse(&[data.clone(), short_group].concat(), false).unwrap_err()),
+        ("attribute must be a u32", Some(8), None)
     );
     let mut past = group.clone();
     past[0] = 40;
     assert_eq!(
-        Broadcast::parse(&[data, past].concat()),
-        Err(AttrError::Malformed(BadAttr { offset: 8 }))
+        invalid(Broadcast::parse(&[data, past].concat(), false).unwrap_err()),
+        (
+            "malformed attribute: length below 4 or past the message",
+            Some(8),
+            None
+        )
     );
     assert!(b.put(&mut [0u8; 10]).is_err(), "no room");
 }
@@ -569,11 +576,13 @@ fn decodes_acks_and_capped_errors() {
         seq: 8,
         pid: 77,
     };
+    // netlink_ack() caps every acknowledgement.
     let ackp = ErrorPayload { error: 0, request }.to_bytes();
-    let st = decode(&error_msg(0, &ackp)).unwrap();
+    let st = decode(&error_msg(wire::NLM_F_CAPPED, &ackp)).unwrap();
     assert!(st.is_ack());
     assert_eq!(st.request, request);
-    assert!(!st.capped);
+    assert!(st.capped);
+    assert!(st.request_payload.is_empty());
     let errp = ErrorPayload {
         error: -95,
         request,
@@ -581,30 +590,49 @@ fn decodes_acks_and_capped_errors() {
     .to_bytes();
     let st = decode(&error_msg(wire::NLM_F_CAPPED, &errp)).unwrap();
     assert_eq!((st.error, st.capped), (-95, true));
-    assert_eq!(st.message, None);
-    assert_eq!(decode(&error_msg(0, &errp[..19])), Err(BadStatus::Short));
+    assert_eq!((st.message, st.offset, st.miss_type), (None, None, None));
+    assert_eq!(
+        decode(&error_msg(wire::NLM_F_CAPPED, &errp[..19])),
+        Err(BadStatus::Short)
+    );
+    // Uncapped, the 14 bytes of the request's payload must follow.
+    assert_eq!(decode(&error_msg(0, &errp)), Err(BadStatus::BadLayout));
     assert_eq!(
         decode(&msg(wire::NLMSG_DONE, 8, &errp)),
         Err(BadStatus::NotAnError)
     );
 }
 
+/// `struct nlmsgerr` with the request `header` and its payload `body`
+/// echoed whole and padded, as `netlink_ack()` writes an uncapped error.
+fn uncapped(error: i32, header: Header, body: &[u8]) -> Vec<u8> {
+    let request = Header {
+        len: (wire::NLMSG_HDRLEN + body.len()) as u32,
+        ..header
+    };
+    let mut p = ErrorPayload { error, request }.to_bytes().to_vec();
+    p.extend_from_slice(body);
+    p.resize(4 + wire::msg_space(body.len()), 0);
+    p
+}
+
 #[test]
 fn decodes_extended_ack_attributes() {
     let request = Header {
         len: 16,
-        ty: 0x10,
+        ty: wire::NLECHO_CMD_BROADCAST,
         flags: 5,
         seq: 8,
         pid: 0,
     };
     let mut w = AttrWriter::new();
-    w.put_str(ack::NLMSGERR_ATTR_MSG, "bad group").unwrap();
-    w.put_u32(ack::NLMSGERR_ATTR_OFFS, 20).unwrap();
+    w.put_str(wire::NLMSGERR_ATTR_MSG, "no such group").unwrap();
+    w.put_u32(wire::NLMSGERR_ATTR_OFFS, 16).unwrap();
+    w.put(3, b"cookie").unwrap(); // NLMSGERR_ATTR_COOKIE: skipped
     let tlvs = w.finish().unwrap();
     let capped = [
         ErrorPayload {
-            error: -22,
+            error: -34,
             request,
         }
         .to_bytes()
@@ -613,42 +641,111 @@ fn decodes_extended_ack_attributes() {
     ]
     .concat();
     let st = decode(&error_msg(
-        wire::NLM_F_CAPPED | ack::NLM_F_ACK_TLVS,
+        wire::NLM_F_CAPPED | wire::NLM_F_ACK_TLVS,
         &capped,
     ))
     .unwrap();
-    assert_eq!(st.message.as_deref(), Some("bad group"));
-    assert_eq!(st.offset, Some(20));
-    // Uncapped: the whole request (header and 5 payload bytes) comes first.
-    let long = Header { len: 21, ..request };
-    let uncapped = [
-        ErrorPayload {
-            error: -22,
-            request: long,
-        }
-        .to_bytes()
-        .to_vec(),
-        vec![1, 2, 3, 4, 5, 0, 0, 0],
-        tlvs,
-    ]
-    .concat();
-    let st = decode(&error_msg(ack::NLM_F_ACK_TLVS, &uncapped)).unwrap();
-    assert_eq!(st.message.as_deref(), Some("bad group"));
+    assert_eq!(st.message.as_deref(), Some("no such group"));
+    assert_eq!((st.offset, st.miss_type), (Some(16), None));
+    // Uncapped: the whole request (header and 5 payload bytes, padded to
+    // 8) comes first.
+    let uncapped_tlvs = [uncapped(-34, request, b"12345"), tlvs.clone()].concat();
+    let st = decode(&error_msg(wire::NLM_F_ACK_TLVS, &uncapped_tlvs)).unwrap();
+    assert_eq!(st.message.as_deref(), Some("no such group"));
+    assert_eq!(st.request_payload, b"12345");
+    assert_eq!(st.request.len, 21);
+    assert!(!st.capped);
+    // A missing attribute: its type, and no offset.
+    let mut w = AttrWriter::new();
+    w.put_str(wire::NLMSGERR_ATTR_MSG, "missing attribute")
+        .unwrap();
+    w.put_u32(
+        wire::NLMSGERR_ATTR_MISS_TYPE,
+        u32::from(wire::NLECHO_A_DATA),
+    )
+    .unwrap();
+    let body = [uncapped(-22, request, &[]), w.finish().unwrap()].concat();
+    let st = decode(&error_msg(wire::NLM_F_ACK_TLVS, &body)).unwrap();
+    assert_eq!(
+        (st.error, st.message.as_deref(), st.offset, st.miss_type),
+        (-22, Some("missing attribute"), None, Some(2))
+    );
     // A claimed request longer than the message.
-    let lying = [ErrorPayload {
+    let lying = ErrorPayload {
         error: -22,
         request: Header {
             len: 999,
             ..request
         },
     }
-    .to_bytes()
-    .to_vec()]
-    .concat();
+    .to_bytes();
     assert_eq!(
-        decode(&error_msg(ack::NLM_F_ACK_TLVS, &lying)),
+        decode(&error_msg(wire::NLM_F_ACK_TLVS, &lying)),
         Err(BadStatus::BadLayout)
     );
+    // A claimed request shorter than a header.
+    let short = ErrorPayload {
+        error: -22,
+        request: Header { len: 8, ..request },
+    }
+    .to_bytes();
+    assert_eq!(decode(&error_msg(0, &short)), Err(BadStatus::BadLayout));
+    // Attributes that run past the message.
+    let mut bad = capped.clone();
+    let at = wire::ERROR_PAYLOAD_LEN;
+    bad[at..at + 2].copy_from_slice(&200u16.to_ne_bytes());
+    assert_eq!(
+        decode(&error_msg(wire::NLM_F_CAPPED | wire::NLM_F_ACK_TLVS, &bad)),
+        Err(BadStatus::BadLayout)
+    );
+    // Without NLM_F_ACK_TLVS what follows is not read.
+    let st = decode(&error_msg(wire::NLM_F_CAPPED, &bad)).unwrap();
+    assert_eq!(st.message, None);
+}
+
+#[test]
+fn decodes_the_done_that_ends_a_dump() {
+    let done = |flags: u16, payload: &[u8]| {
+        let mut out = vec![0; wire::msg_space(payload.len())];
+        wire::put(
+            &mut out,
+            Header {
+                ty: wire::NLMSG_DONE,
+                flags,
+                ..Header::default()
+            },
+            payload,
+        )
+        .unwrap();
+        let m = Messages::new(&out).next().unwrap().unwrap();
+        ack::decode_done(&m)
+    };
+    let multi = wire::NLM_F_MULTI;
+    assert_eq!(
+        done(multi, &0i32.to_ne_bytes()),
+        Ok(ack::Done {
+            error: 0,
+            message: None
+        })
+    );
+    let mut w = AttrWriter::new();
+    w.put_str(wire::NLMSGERR_ATTR_MSG, "dump failed").unwrap();
+    let failed = [(-105i32).to_ne_bytes().to_vec(), w.finish().unwrap()].concat();
+    assert_eq!(
+        done(multi | wire::NLM_F_ACK_TLVS, &failed),
+        Ok(ack::Done {
+            error: -105,
+            message: Some("dump failed".into())
+        })
+    );
+    assert_eq!(done(multi, &[0, 0, 0]), Err(BadStatus::Short));
+    assert_eq!(
+        done(multi | wire::NLM_F_ACK_TLVS, &[0, 0, 0, 0, 9, 0]),
+        Err(BadStatus::BadLayout)
+    );
+    let m = msg(wire::NLMSG_ERROR, 1, &[0; 20]);
+    let m = Messages::new(&m).next().unwrap().unwrap();
+    assert_eq!(ack::decode_done(&m), Err(BadStatus::NotDone));
 }
 
 // ---- property test ----
@@ -693,7 +790,8 @@ fn check_attrs(buf: &[u8], depth: usize, round: usize) {
     }
 }
 
-/// A random valid datagram: echoes, BROADCASTs, STATS replies, errors.
+/// A random valid datagram: echoes, BROADCASTs, STATS and GET_GROUP
+/// replies, NOTIFYs, errors.
 fn random_datagram(rng: &mut Rng) -> Vec<u8> {
     let mut b = Batch::new();
     for _ in 0..rng.below(5) {
@@ -704,7 +802,7 @@ fn random_datagram(rng: &mut Rng) -> Vec<u8> {
             pid: rng.next() as u32,
             len: 0,
         };
-        let payload = match rng.below(4) {
+        let payload = match rng.below(6) {
             0 => {
                 let n = rng.below(64);
                 rng.bytes(n)
@@ -728,6 +826,26 @@ fn random_datagram(rng: &mut Rng) -> Vec<u8> {
             }
             .to_bytes()
             .to_vec(),
+            3 => GroupInfo {
+                group: rng.next() as u32,
+                listeners: rng.below(2) == 0,
+                sent: rng.next(),
+                dropped: rng.next(),
+            }
+            .to_bytes()
+            .to_vec(),
+            4 => {
+                let n = rng.below(40);
+                let data = rng.bytes(n);
+                let mut out = vec![0; Notify::len(data.len())];
+                Notify {
+                    group: rng.next() as u32,
+                    data: &data,
+                }
+                .put(&mut out)
+                .unwrap();
+                out
+            }
             _ => ErrorPayload {
                 error: -(rng.below(130) as i32),
                 request: Header::parse(&rng.bytes(16)).unwrap(),
@@ -791,13 +909,23 @@ fn decoders_never_leave_the_buffer_on_random_and_mutated_input() {
                     last_end = end;
                     oks += 1;
                     check_attrs(m.payload, 0, round);
-                    let _ = Broadcast::parse(m.payload);
+                    let _ = Broadcast::parse(m.payload, round % 2 == 0);
+                    let _ = Notify::parse(m.payload);
+                    let _ = GroupInfo::parse(m.payload);
                     let _ = Stats::parse(m.payload);
                     let _ = ErrorPayload::parse(m.payload);
                     let mut as_error = m;
                     as_error.header.ty = wire::NLMSG_ERROR;
                     if let Ok(st) = ack::decode(&as_error) {
                         if let Some(msg) = st.message {
+                            assert!(msg.len() <= m.payload.len());
+                        }
+                        assert!(st.request_payload.len() <= m.payload.len());
+                    }
+                    let mut as_done = m;
+                    as_done.header.ty = wire::NLMSG_DONE;
+                    if let Ok(done) = ack::decode_done(&as_done) {
+                        if let Some(msg) = done.message {
                             assert!(msg.len() <= m.payload.len());
                         }
                     }
@@ -813,5 +941,677 @@ fn decoders_never_leave_the_buffer_on_random_and_mutated_input() {
     assert!(
         oks > rounds && errs > rounds / 10,
         "{oks} messages, {errs} errors"
+    );
+}
+
+// ---- the request policy ----
+
+/// An [`Invalid`] as plain values: its sentence, the offending attribute's
+/// offset in the payload, the missing attribute's type.
+fn invalid(inv: Invalid) -> (&'static str, Option<usize>, Option<u16>) {
+    (inv.msg.to_str().unwrap(), inv.attr, inv.missing)
+}
+
+/// `policy.check()` as plain values.
+fn checked(
+    policy: &Policy,
+    payload: &[u8],
+    strict: bool,
+) -> Result<(), (&'static str, Option<usize>, Option<u16>)> {
+    policy.check(payload, strict).map(drop).map_err(invalid)
+}
+
+fn group_attr(g: u32) -> Vec<u8> {
+    attr_bytes(wire::NLECHO_A_GROUP, &g.to_ne_bytes())
+}
+
+/// `a` with its `nla_len` replaced.
+fn with_len(mut a: Vec<u8>, len: u16) -> Vec<u8> {
+    a[0..2].copy_from_slice(&len.to_ne_bytes());
+    a
+}
+
+/// `a` with `flags` added to its type.
+fn with_flags(mut a: Vec<u8>, flags: u16) -> Vec<u8> {
+    let ty = u16::from_ne_bytes([a[2], a[3]]) | flags;
+    a[2..4].copy_from_slice(&ty.to_ne_bytes());
+    a
+}
+
+#[test]
+fn the_policy_refuses_each_violation_with_its_message_and_offset() {
+    let group = group_attr(5);
+    let data = attr_bytes(wire::NLECHO_A_DATA, b"abc");
+    let ok = [group.clone(), data.clone()].concat();
+    const MALFORMED: &str = "malformed attribute: length below 4 or past the message";
+    // Too few bytes for another attribute: malformed too.
+    const TRAILING: &str = MALFORMED;
+    const NOT_NESTED: &str = "NLA_F_NESTED set on an attribute that is not nested";
+    const NOT_U32: &str = "attribute must be a u32";
+    const MISSING: &str = "missing attribute";
+    type Case = (
+        &'static str,
+        Policy,
+        Vec<u8>,
+        (&'static str, Option<usize>, Option<u16>),
+    );
+    let b = POLICY_BROADCAST;
+    let g = POLICY_GET_GROUP;
+    let cases: Vec<Case> = vec![
+        (
+            "nla_len 0",
+            b,
+            with_len(group.clone(), 0),
+            (MALFORMED, Some(0), None),
+        ),
+        (
+            "nla_len 3, below its header",
+            b,
+            with_len(group.clone(), 3),
+            (MALFORMED, Some(0), None),
+        ),
+        (
+            "nla_len past the message",
+            b,
+            [group.clone(), with_len(data.clone(), 64)].concat(),
+            (MALFORMED, Some(8), None),
+        ),
+        (
+            "nla_len 0xffff",
+            b,
+            with_len(group.clone(), u16::MAX),
+            (MALFORMED, Some(0), None),
+        ),
+        (
+            "four zero bytes",
+            b,
+            [ok.clone(), vec![0; 4]].concat(),
+            (MALFORMED, Some(16), None),
+        ),
+        (
+            "one trailing byte",
+            b,
+            [ok.clone(), vec![0]].concat(),
+            (TRAILING, Some(16), None),
+        ),
+        (
+            "three trailing bytes",
+            b,
+            [ok.clone(), vec![1; 3]].concat(),
+            (TRAILING, Some(16), None),
+        ),
+        (
+            "three bytes and no attribute",
+            b,
+            vec![8, 0, 1],
+            (TRAILING, Some(0), None),
+        ),
+        (
+            "NLA_F_NESTED on GROUP",
+            b,
+            [with_flags(group.clone(), wire::NLA_F_NESTED), data.clone()].concat(),
+            (NOT_NESTED, Some(0), None),
+        ),
+        (
+            "NLA_F_NESTED on DATA",
+            b,
+            [group.clone(), with_flags(data.clone(), wire::NLA_F_NESTED)].concat(),
+            (NOT_NESTED, Some(8), None),
+        ),
+        (
+            "GROUP of 2 bytes",
+            b,
+            [attr_bytes(wire::NLECHO_A_GROUP, &[5, 0]), data.clone()].concat(),
+            (NOT_U32, Some(0), None),
+        ),
+        (
+            "GROUP of 8 bytes, after DATA",
+            b,
+            [data.clone(), attr_bytes(wire::NLECHO_A_GROUP, &[0; 8])].concat(),
+            (NOT_U32, Some(8), None),
+        ),
+        (
+            "GROUP of 0 bytes",
+            b,
+            [attr_bytes(wire::NLECHO_A_GROUP, &[]), data.clone()].concat(),
+            (NOT_U32, Some(0), None),
+        ),
+        (
+            "missing GROUP",
+            b,
+            data.clone(),
+            (MISSING, None, Some(wire::NLECHO_A_GROUP)),
+        ),
+        (
+            "missing DATA",
+            b,
+            group.clone(),
+            (MISSING, None, Some(wire::NLECHO_A_DATA)),
+        ),
+        (
+            "no attributes: the first required",
+            b,
+            vec![],
+            (MISSING, None, Some(wire::NLECHO_A_GROUP)),
+        ),
+        (
+            "the first violation wins",
+            b,
+            [
+                with_flags(group.clone(), wire::NLA_F_NESTED),
+                with_len(data.clone(), 2),
+            ]
+            .concat(),
+            (NOT_NESTED, Some(0), None),
+        ),
+        (
+            "GET_GROUP without GROUP",
+            g,
+            vec![],
+            (MISSING, None, Some(wire::NLECHO_A_GROUP)),
+        ),
+        (
+            "GET_GROUP, GROUP of 3 bytes",
+            g,
+            attr_bytes(wire::NLECHO_A_GROUP, &[1, 2, 3]),
+            (NOT_U32, Some(0), None),
+        ),
+        (
+            "STATS: garbage",
+            POLICY_NONE,
+            vec![0xff; 7],
+            (MALFORMED, Some(0), None),
+        ),
+        (
+            "STATS: two bytes",
+            POLICY_NONE,
+            vec![0; 2],
+            (TRAILING, Some(0), None),
+        ),
+    ];
+    for (what, policy, payload, want) in cases {
+        for strict in [false, true] {
+            assert_eq!(
+                checked(&policy, &payload, strict),
+                Err(want),
+                "{what} (strict {strict})"
+            );
+        }
+        if let (_, Some(at), _) = want {
+            assert!(at < payload.len() && at % 4 == 0, "{what}: offset {at}");
+        }
+    }
+    // Lenient, an unknown attribute is skipped, not the bad one after it.
+    let after_unknown = [attr_bytes(77, b"x"), with_len(group.clone(), 1)].concat();
+    assert_eq!(
+        checked(&b, &after_unknown, false),
+        Err((MALFORMED, Some(8), None))
+    );
+    assert_eq!(
+        checked(&g, &data, false),
+        Err((MISSING, None, Some(wire::NLECHO_A_GROUP))),
+        "GET_GROUP with DATA only"
+    );
+    for strict in [false, true] {
+        assert_eq!(checked(&b, &ok, strict), Ok(()));
+        assert_eq!(checked(&g, &group, strict), Ok(()));
+        assert_eq!(checked(&POLICY_NONE, &[], strict), Ok(()));
+    }
+    // The sentences the module sends are the ones docs/PROTOCOL.md names.
+    let doc = include_str!("../../../docs/PROTOCOL.md")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for s in [
+        MALFORMED,
+        TRAILING,
+        NOT_NESTED,
+        NOT_U32,
+        MISSING,
+        "unknown attribute type",
+    ] {
+        assert!(doc.contains(&format!("`{s}`")), "PROTOCOL.md names {s:?}");
+    }
+}
+
+#[test]
+fn unknown_attributes_are_refused_only_when_strict() {
+    let group = group_attr(5);
+    let data = attr_bytes(wire::NLECHO_A_DATA, b"abc");
+    let unknown = attr_bytes(77, b"newer peer");
+    let unknown_nested = with_flags(attr_bytes(78, &group), wire::NLA_F_NESTED);
+    let type_zero = attr_bytes(0, &[]);
+    let stat = attr_bytes(wire::NLECHO_A_STAT_RECEIVED, &7u64.to_ne_bytes());
+    const UNKNOWN: &str = "unknown attribute type";
+    // Lenient: every one is skipped, even NLA_F_NESTED on an unknown type.
+    let all = [
+        unknown.clone(),
+        group.clone(),
+        unknown_nested.clone(),
+        type_zero.clone(),
+        stat.clone(),
+        data.clone(),
+    ]
+    .concat();
+    let table = POLICY_BROADCAST.check(&all, false).unwrap();
+    assert_eq!(table.u32(wire::NLECHO_A_GROUP), Some(5));
+    assert_eq!(table.bytes(wire::NLECHO_A_DATA), Some(&b"abc"[..]));
+    assert_eq!(table.offset(wire::NLECHO_A_GROUP), Some(16));
+    assert_eq!(table.get(wire::NLECHO_A_STAT_RECEIVED), None, "not taken");
+    assert_eq!(table.get(77), None, "types above NLECHO_A_MAX have no slot");
+    // Strict: the first one the command does not take, wherever it is.
+    let cases: Vec<(&str, Policy, Vec<u8>, usize)> = vec![
+        ("unknown type first", POLICY_BROADCAST, all.clone(), 0),
+        (
+            "unknown type last",
+            POLICY_BROADCAST,
+            [group.clone(), data.clone(), unknown.clone()].concat(),
+            16,
+        ),
+        (
+            "nested unknown type",
+            POLICY_BROADCAST,
+            [group.clone(), unknown_nested.clone(), data.clone()].concat(),
+            8,
+        ),
+        (
+            "type 0",
+            POLICY_BROADCAST,
+            [group.clone(), data.clone(), type_zero.clone()].concat(),
+            16,
+        ),
+        (
+            "a STATS attribute in BROADCAST",
+            POLICY_BROADCAST,
+            [stat.clone(), group.clone(), data.clone()].concat(),
+            0,
+        ),
+        (
+            "DATA in GET_GROUP",
+            POLICY_GET_GROUP,
+            [group.clone(), data.clone()].concat(),
+            8,
+        ),
+        ("GROUP in the GET_GROUP dump", POLICY_NONE, group.clone(), 0),
+        (
+            "anything in STATS",
+            POLICY_NONE,
+            [vec![], unknown.clone()].concat(),
+            0,
+        ),
+    ];
+    for (what, policy, payload, at) in cases {
+        assert_eq!(checked(&policy, &payload, false), Ok(()), "{what}: lenient");
+        assert_eq!(
+            checked(&policy, &payload, true),
+            Err((UNKNOWN, Some(at), None)),
+            "{what}: strict"
+        );
+    }
+    // A malformed unknown attribute is malformed either way.
+    let bad = [group.clone(), data.clone(), with_len(unknown, 200)].concat();
+    for strict in [false, true] {
+        assert_eq!(
+            checked(&POLICY_BROADCAST, &bad, strict),
+            Err((
+                "malformed attribute: length below 4 or past the message",
+                Some(16),
+                None
+            ))
+        );
+    }
+    // NLA_F_NET_BYTEORDER is no part of the type.
+    let flagged = [with_flags(group, wire::NLA_F_NET_BYTEORDER), data].concat();
+    assert_eq!(checked(&POLICY_BROADCAST, &flagged, true), Ok(()));
+}
+
+#[test]
+fn duplicate_attributes_last_one_wins() {
+    let payload = [
+        group_attr(99),
+        group_attr(5),
+        attr_bytes(wire::NLECHO_A_DATA, b"a"),
+        attr_bytes(wire::NLECHO_A_DATA, b"bc"),
+    ]
+    .concat();
+    for strict in [false, true] {
+        let table = POLICY_BROADCAST.check(&payload, strict).unwrap();
+        assert_eq!(table.u32(wire::NLECHO_A_GROUP), Some(5));
+        assert_eq!(table.offset(wire::NLECHO_A_GROUP), Some(8));
+        assert_eq!(table.bytes(wire::NLECHO_A_DATA), Some(&b"bc"[..]));
+        assert_eq!(table.offset(wire::NLECHO_A_DATA), Some(24));
+        assert_eq!(
+            Broadcast::parse(&payload, strict),
+            Ok(Broadcast {
+                group: 5,
+                data: b"bc"
+            })
+        );
+    }
+    // Each copy is checked: a bad second one is refused where it is.
+    let bad = [group_attr(5), attr_bytes(wire::NLECHO_A_GROUP, &[1])].concat();
+    assert_eq!(
+        checked(&POLICY_GET_GROUP, &bad, false),
+        Err(("attribute must be a u32", Some(8), None))
+    );
+}
+
+// ---- NOTIFY, GET_GROUP, u64 alignment ----
+
+#[test]
+fn notify_round_trips_for_every_padding() {
+    for n in 0..12 {
+        let data: Vec<u8> = (0..n as u8).collect();
+        let group = if n % 2 == 0 { 0 } else { 1024 };
+        let mut out = vec![0xaa; Notify::len(n)];
+        let used = Notify { group, data: &data }.put(&mut out).unwrap();
+        assert_eq!(used, out.len(), "{n} bytes");
+        assert_eq!(out.len(), wire::NOTIFY_OVERHEAD + wire::align(n));
+        assert_eq!(
+            Notify::parse(&out),
+            Ok(Notify { group, data: &data }),
+            "{n} bytes"
+        );
+        let attrs = collect_attrs(&out).unwrap();
+        assert_eq!(
+            attrs.iter().map(|a| a.ty).collect::<Vec<_>>(),
+            [wire::NLECHO_A_GROUP, wire::NLECHO_A_DATA]
+        );
+        assert!(out[8 + 4 + n..].iter().all(|&b| b == 0), "zero padding");
+    }
+    // The largest notification fills the largest message exactly.
+    assert_eq!(
+        wire::msg_space(Notify::len(wire::MAX_NOTIFY_DATA)),
+        wire::MAX_MSG_LEN
+    );
+    let group = group_attr(3);
+    let data = attr_bytes(wire::NLECHO_A_DATA, b"d");
+    let pad = attr_bytes(wire::NLECHO_A_PAD, &[]);
+    assert_eq!(
+        Notify::parse(&[pad, data.clone(), attr_bytes(99, b"?"), group.clone()].concat()),
+        Ok(Notify {
+            group: 3,
+            data: b"d"
+        }),
+        "in any order, unknown attributes skipped"
+    );
+    assert_eq!(
+        Notify::parse(&data),
+        Err(AttrError::Missing(wire::NLECHO_A_GROUP))
+    );
+    assert_eq!(
+        Notify::parse(&group),
+        Err(AttrError::Missing(wire::NLECHO_A_DATA))
+    );
+    assert_eq!(
+        Notify::parse(&[attr_bytes(wire::NLECHO_A_GROUP, &[3]), data.clone()].concat()),
+        Err(AttrError::BadValue(wire::NLECHO_A_GROUP))
+    );
+    assert_eq!(
+        Notify::parse(&[data, with_len(group, 9)].concat()),
+        Err(AttrError::Malformed(BadAttr { offset: 8 }))
+    );
+}
+
+/// Offsets, from the start of a message whose payload is `payload`, of the
+/// values of its `u64` attributes; and the PAD attributes' offsets.
+fn u64_and_pad_offsets(payload: &[u8], u64_types: &[u16]) -> (Vec<usize>, Vec<usize>) {
+    let (mut values, mut pads) = (Vec::new(), Vec::new());
+    let mut attrs = Attrs::new(payload);
+    while let Some(a) = attrs.next() {
+        let a = a.unwrap();
+        let at = wire::NLMSG_HDRLEN + attrs.last_offset();
+        if a.ty == wire::NLECHO_A_PAD {
+            assert!(a.value.is_empty(), "PAD is empty");
+            pads.push(at);
+        } else if u64_types.contains(&a.ty) {
+            assert_eq!(a.value.len(), 8);
+            values.push(at + wire::NLA_HDRLEN);
+        }
+    }
+    (values, pads)
+}
+
+#[test]
+fn u64_values_are_8_byte_aligned_from_the_message_start() {
+    // put_u64 `at` bytes into a payload that starts 16 bytes into an
+    // 8-byte aligned message: a PAD exactly when the value would be 4 off.
+    for at in (0..64).step_by(4) {
+        let mut out = [0xaa; 32];
+        let n = wire::put_u64(&mut out, at, wire::NLECHO_A_SENT, 0x0102_0304_0506_0708).unwrap();
+        assert_eq!(n, wire::u64_space(at), "at {at}");
+        let padded = n == 16;
+        assert_eq!(padded, (at + 4) % 8 != 0, "at {at}");
+        let value_at = n - 8;
+        assert_eq!((wire::NLMSG_HDRLEN + at + value_at) % 8, 0, "at {at}");
+        if padded {
+            assert_eq!(
+                &out[..4],
+                &[4, 0, wire::NLECHO_A_PAD as u8, 0],
+                "PAD header"
+            );
+        }
+        let attrs = collect_attrs(&out[..n]).unwrap();
+        assert_eq!(attrs.last().unwrap().u64(), Some(0x0102_0304_0506_0708));
+        // One byte short of the room it needs.
+        let mut small = vec![0; n - 1];
+        assert!(wire::put_u64(&mut small, at, wire::NLECHO_A_SENT, 1).is_err());
+    }
+
+    // STATS: seven u64 counters, each after a PAD; a 128-byte message.
+    assert_eq!(wire::STATS_PAYLOAD_LEN, 112);
+    assert_eq!(wire::msg_space(wire::STATS_PAYLOAD_LEN) % 8, 0);
+    let s = Stats {
+        received: 1,
+        bytes: u64::MAX,
+        ..Stats::default()
+    };
+    let stat_types: Vec<u16> = s.fields().iter().map(|f| f.0).collect();
+    let (values, pads) = u64_and_pad_offsets(&s.to_bytes(), &stat_types);
+    assert_eq!(values.len(), 7);
+    assert!(values.iter().all(|v| v % 8 == 0), "{values:?}");
+    assert_eq!(pads, [16, 32, 48, 64, 80, 96, 112]);
+    assert_eq!(Stats::parse(&s.to_bytes()), Ok(s), "PADs are skipped");
+
+    // GET_GROUP: GROUP, LISTENERS, then two u64 after a PAD each; a
+    // 64-byte message.
+    assert_eq!(wire::GROUP_PAYLOAD_LEN, 48);
+    assert_eq!(
+        wire::GROUP_PAYLOAD_LEN,
+        2 * (wire::NLA_HDRLEN + 4) + wire::u64_space(16) + wire::u64_space(32)
+    );
+    assert_eq!(wire::msg_space(wire::GROUP_PAYLOAD_LEN), 64);
+    let info = GroupInfo {
+        group: 7,
+        listeners: true,
+        sent: 9,
+        dropped: 1,
+    };
+    let bytes = info.to_bytes();
+    let (values, pads) =
+        u64_and_pad_offsets(&bytes, &[wire::NLECHO_A_SENT, wire::NLECHO_A_DROPPED]);
+    assert_eq!(values, [40, 56]);
+    assert_eq!(pads, [32, 48]);
+    let types: Vec<u16> = collect_attrs(&bytes)
+        .unwrap()
+        .iter()
+        .map(|a| a.ty)
+        .collect();
+    assert_eq!(
+        types,
+        [
+            wire::NLECHO_A_GROUP,
+            wire::NLECHO_A_LISTENERS,
+            wire::NLECHO_A_PAD,
+            wire::NLECHO_A_SENT,
+            wire::NLECHO_A_PAD,
+            wire::NLECHO_A_DROPPED
+        ]
+    );
+}
+
+#[test]
+fn group_info_round_trips_and_rejects_wrong_sizes() {
+    for info in [
+        GroupInfo {
+            group: 1,
+            ..GroupInfo::default()
+        },
+        GroupInfo {
+            group: 1024,
+            listeners: true,
+            sent: u64::MAX,
+            dropped: u64::MAX - 1,
+        },
+    ] {
+        assert_eq!(GroupInfo::parse(&info.to_bytes()), Ok(info));
+    }
+    // LISTENERS is 0 or 1 on the wire; anything else reads as true.
+    let listeners = |v: u32| {
+        [
+            group_attr(2),
+            attr_bytes(wire::NLECHO_A_LISTENERS, &v.to_ne_bytes()),
+        ]
+        .concat()
+    };
+    assert!(!GroupInfo::parse(&listeners(0)).unwrap().listeners);
+    assert!(GroupInfo::parse(&listeners(2)).unwrap().listeners);
+    assert_eq!(
+        GroupInfo::parse(&[]),
+        Err(AttrError::Missing(wire::NLECHO_A_GROUP))
+    );
+    let short_sent = [group_attr(2), attr_bytes(wire::NLECHO_A_SENT, &[0; 4])].concat();
+    assert_eq!(
+        GroupInfo::parse(&short_sent),
+        Err(AttrError::BadValue(wire::NLECHO_A_SENT))
+    );
+    let short_listeners = [group_attr(2), attr_bytes(wire::NLECHO_A_LISTENERS, &[1])].concat();
+    assert_eq!(
+        GroupInfo::parse(&short_listeners),
+        Err(AttrError::BadValue(wire::NLECHO_A_LISTENERS))
+    );
+    assert_eq!(
+        frame::group_payload(9),
+        group_attr(9),
+        "the GET_GROUP do request"
+    );
+}
+
+/// A random attribute list, valid or nearly: types around the policy's,
+/// flags, lengths that are sometimes wrong, trailing bytes.
+fn random_attrs(rng: &mut Rng) -> Vec<u8> {
+    if rng.below(6) == 0 {
+        let n = rng.below(40);
+        return rng.bytes(n);
+    }
+    let mut out = Vec::new();
+    for _ in 0..rng.below(6) {
+        let ty = match rng.below(4) {
+            0 => wire::NLECHO_A_GROUP,
+            1 => wire::NLECHO_A_DATA,
+            2 => rng.below(20) as u16,
+            _ => rng.next() as u16,
+        };
+        let ty = match rng.below(8) {
+            0 => ty | wire::NLA_F_NESTED,
+            1 => ty | wire::NLA_F_NET_BYTEORDER,
+            _ => ty & wire::NLA_TYPE_MASK,
+        };
+        let len = [0, 1, 2, 3, 4, 4, 4, 5, 8, 12][rng.below(10)];
+        let value = rng.bytes(len);
+        let mut a = attr_bytes(ty, &value);
+        if rng.below(10) == 0 {
+            let bad = [0u16, 1, 3, 5, 64, u16::MAX][rng.below(6)];
+            a[0..2].copy_from_slice(&bad.to_ne_bytes());
+        }
+        out.extend(a);
+    }
+    if rng.below(5) == 0 {
+        let n = 1 + rng.below(3);
+        out.extend(rng.bytes(n));
+    }
+    if rng.below(5) == 0 && !out.is_empty() {
+        out.truncate(rng.below(out.len()));
+    }
+    out
+}
+
+/// Whatever the payload, `check()` never panics; a refusal points inside
+/// the payload, at an attribute boundary, or names a required attribute;
+/// an acceptance holds only well-sized values inside the payload.
+#[test]
+fn policy_check_never_panics_and_points_inside_the_payload() {
+    let rounds = if cfg!(debug_assertions) {
+        50_000
+    } else {
+        200_000
+    };
+    let mut rng = Rng::new(0x706f_6c69_6379);
+    let policies = [POLICY_BROADCAST, POLICY_GET_GROUP, POLICY_NONE];
+    let (mut oks, mut errs) = (0, 0);
+    for round in 0..rounds {
+        let payload = random_attrs(&mut rng);
+        for (p, policy) in policies.iter().enumerate() {
+            for strict in [false, true] {
+                match policy.check(&payload, strict) {
+                    Ok(table) => {
+                        oks += 1;
+                        for rule in policy.rules {
+                            let got = table.get(rule.ty);
+                            if rule.required {
+                                assert!(got.is_some(), "round {round}: policy {p}");
+                            }
+                            let Some((at, a)) = got else { continue };
+                            assert!(inside(&payload, a.value), "round {round}");
+                            assert_eq!(
+                                a.value.as_ptr() as usize - payload.as_ptr() as usize,
+                                at + wire::NLA_HDRLEN,
+                                "round {round}: the offset is the attribute's"
+                            );
+                            assert!(!a.nested, "round {round}");
+                            if rule.kind == wire::Kind::U32 {
+                                assert_eq!(a.value.len(), 4, "round {round}");
+                            }
+                        }
+                    }
+                    Err(inv) => {
+                        errs += 1;
+                        let msg = inv.msg.to_str().unwrap();
+                        assert!(!msg.is_empty());
+                        match (inv.attr, inv.missing) {
+                            (Some(at), None) => {
+                                assert!(at < payload.len(), "round {round}: offset {at}");
+                                assert_eq!(at % 4, 0, "round {round}");
+                            }
+                            (None, Some(ty)) => {
+                                assert!(
+                                    policy.rules.iter().any(|r| r.required && r.ty == ty),
+                                    "round {round}: missing {ty}"
+                                );
+                                assert_eq!(msg, "missing attribute");
+                            }
+                            other => panic!("round {round}: {other:?}"),
+                        }
+                    }
+                }
+                if p == 0 {
+                    assert_eq!(
+                        Broadcast::parse(&payload, strict).is_ok(),
+                        policy.check(&payload, strict).is_ok(),
+                        "round {round}"
+                    );
+                }
+            }
+        }
+        // Lenient never refuses what strict accepts.
+        for policy in &policies {
+            if policy.check(&payload, true).is_ok() {
+                assert!(policy.check(&payload, false).is_ok(), "round {round}");
+            }
+        }
+    }
+    assert!(
+        oks > rounds / 2 && errs > rounds,
+        "{oks} accepted, {errs} refused"
     );
 }
