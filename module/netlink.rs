@@ -543,9 +543,10 @@ impl<'a> Request<'a> {
             // SAFETY: `nlh` points at a whole message of this datagram.
             let len = unsafe { (*nlh).nlmsg_len } as usize;
             let at = wire::NLMSG_HDRLEN + attr;
-            if at + wire::NLA_HDRLEN <= len {
-                // SAFETY: `at + NLA_HDRLEN <= len`, so this stays inside the
-                // message, and in an attribute header.
+            // `netlink_ack()` only turns the pointer into an offset; it may
+            // point at trailing bytes too short for an attribute.
+            if at < len {
+                // SAFETY: `at < len`, so this stays inside the message.
                 extack.bad_attr = unsafe { nlh.cast::<u8>().add(at) }.cast();
             }
         }
@@ -555,8 +556,8 @@ impl<'a> Request<'a> {
         // SAFETY: By the type invariant `skb` is the live datagram the
         // netlink core handed us, with the sender's socket in its control
         // block. `nlh` points at a whole message inside it (checked by
-        // `message_at`), and `bad_attr`, if set, at an attribute header
-        // inside that message. `extack` and the `'static` message outlive
+        // `message_at`), and `bad_attr`, if set, inside that message, which is
+        // all `netlink_ack()` checks before taking its offset. `extack` and the `'static` message outlive
         // the call, which copies what it sends. We are in the input
         // callback: process context, as `netlink_ack()`'s `GFP_KERNEL`
         // allocation requires.

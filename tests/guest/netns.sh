@@ -117,7 +117,7 @@ userns_admin() {
   run as_nobody unshare -rn nlecho broadcast --group 5 x; expect_rc 0 || return 1
   run as_nobody unshare -rn nlecho stats --reset; expect_rc 0 || return 1
   run as_nobody nlecho broadcast --group 5 x; expect_rc 5 || return 1
-  err_has 'Operation not permitted'
+  err_has 'EPERM'
 }
 check "root of a user namespace may broadcast and reset in its own network namespace only" userns_admin
 
