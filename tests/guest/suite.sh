@@ -19,15 +19,29 @@ check "dmesg says which protocol is served" sh -c 'dmesg | grep -q "nlecho: serv
 check "nlecho hello round trip" sh -c 'nlecho hello | grep -q "^received \"Hello\" (5 bytes"'
 
 # The Rust tests against the live module print their own libtest lines.
-/root/kernel_tests --ignored --test-threads=2 2>&1 | grep -v '^$'
+# Those named for other module parameters run alone below.
+/root/kernel_tests --ignored --test-threads=2 --skip groups_1024 --skip classic_notify_1 2>&1 | grep -v '^$'
 
 # Hostile input; one at a time, as they compare the module's counters.
 # --show-output keeps the counts each scenario sent in the log.
 /root/hostile_tests --ignored --test-threads=1 --show-output 2>&1 | grep -v '^$'
 
+# with_params PARAMS TEST: runs the Rust test TEST alone with nlecho loaded
+# with PARAMS, then reloads nlecho with its defaults.
+with_params() {
+  rmmod nlecho && insmod $KO $1 || return 1
+  /root/kernel_tests --ignored --exact "$2" --nocapture; rc=$?
+  rmmod nlecho && insmod $KO && return $rc
+}
+check "groups=1024: the GET_GROUP dump spans several datagrams and stays consistent" \
+  with_params groups=1024 with_groups_1024_the_dump_spans_several_datagrams_and_stays_consistent
+sed -n 's/^NLECHO_DUMP_DATAGRAMS=/groups=1024: dump datagrams: /p' $T/check
+check "classic_notify=1: notifications are NLMSG_DONE with the raw data" \
+  with_params classic_notify=1 with_classic_notify_1_notifications_are_classic_done
+
 # The CLI, kernel-initiated messages and the permission policy; each part
 # expects nlecho loaded on protocol 30 and leaves it so.
-for part in cli trigger policy; do sh /root/$part.sh; done
+for part in cli trigger policy libraries netns; do sh /root/$part.sh; done
 
 check "classic client: SOCK_RAW, fixed port 1, NLMSG_LENGTH" /root/classic_client -t raw -b 1
 check "classic client: SOCK_DGRAM, port getpid(), NLMSG_SPACE(1024)" /root/classic_client -t dgram -b pid -s
