@@ -13,6 +13,9 @@ BUILDROOT=$NLECHO_CACHE/$KREL
 KSRC=/build/linux
 KOUT=/build/out
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Where this work tree's sources are built inside the build root: one
+# directory per work tree, so that two checkouts never mix object files.
+STAGE=/build/src/nlecho-$(printf %s "$TOP" | cksum | cut -d' ' -f1)
 
 # Exit statuses other scripts tell apart from a plain failure.
 EXIT_UNPLACEABLE=3 # KREL is not a kernel Debian ships with Rust
