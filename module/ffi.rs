@@ -20,7 +20,9 @@ use kernel::error::{from_result, to_result};
 use kernel::prelude::*;
 use kernel::seq_file::{seq_print, SeqFile};
 
-use crate::netlink::{Gfp, Net};
+use kernel::sync::rcu;
+
+use crate::netlink::{DumpSkb, Gfp, Net, Request, Sender};
 use crate::service::{self, NetService};
 use crate::wire;
 
@@ -34,72 +36,109 @@ extern "C" {
 }
 
 /// nlecho's service in every network namespace, from registration until
-/// drop: [`nlecho_net_init`] runs for each existing namespace now and for
-/// each new one, [`nlecho_net_exit`] for each one that goes, and for all of
-/// them at drop. Process context only.
+/// drop: `nlecho_netns.c` runs [`nlecho_net_new`] and [`nlecho_net_start`]
+/// for each existing namespace now and for each new one, [`nlecho_net_stop`]
+/// and [`nlecho_net_exit`] for each one that goes, and for all of them at
+/// drop. Process context only.
+///
+/// # Invariants
+///
+/// The per-namespace hooks are registered from `register` until drop.
 pub(crate) struct PerNamespace(());
 
 impl PerNamespace {
-    /// Registers the per-namespace hooks (`register_pernet_subsys()`); fails
-    /// if the service cannot start in some existing namespace.
+    /// Registers the per-namespace hooks (`register_pernet_subsys()`); fails,
+    /// with every namespace's service undone, if the service cannot start in
+    /// some existing namespace.
     pub(crate) fn register() -> Result<Self> {
         // SAFETY: Plain call in process context (module init).
         to_result(unsafe { nlecho_pernet_register() })?;
+        // INVARIANT: Just registered.
         Ok(Self(()))
     }
 }
 
 impl Drop for PerNamespace {
     fn drop(&mut self) {
-        // SAFETY: Registered in `register`, unregistered once, here, in
-        // process context (module exit).
+        // SAFETY: By the type invariant the hooks are registered; this
+        // unregisters them once, in process context (module exit).
         unsafe { nlecho_pernet_unregister() };
     }
 }
 
-/// The service of `net`, while [`PerNamespace`] is registered.
-pub(crate) fn service<'a>(net: Net<'a>) -> Option<&'a NetService> {
-    // SAFETY: By the type invariant of `Net`, `net` is alive.
-    let state = NonNull::new(unsafe { nlecho_net_state(net.as_ptr()) })?;
-    // SAFETY: The slot holds the `KBox<NetService>` that `nlecho_net_init`
-    // stored before `net`'s kernel socket existed; `nlecho_net_exit` frees
-    // it only when `net` dies or the module unregisters, neither of which
-    // happens while a caller uses it: requests, dumps, helper calls and the
-    // debugfs file all hold `net` alive and pin the module.
-    Some(unsafe { state.cast::<NetService>().as_ref() })
-}
-
-/// `init` of nlecho's `pernet_operations`: the service of a new namespace.
-/// Its state is reachable through `slot` before its socket exists, so the
-/// first request already finds it.
+/// The state of `net`'s service, as published by `nlecho_netns.c`.
 ///
 /// # Safety
 ///
-/// Must only be called by `nlecho_netns.c`, with `net` a namespace being set
-/// up and `slot` its nlecho slot, which nothing else uses until `exit`.
+/// Until the returned reference is last used, `net`'s `pre_exit` must not
+/// run (it unpublishes the state, and `exit` frees it a grace period
+/// later), or the caller must be in an RCU read-side critical section that
+/// began before the pointer was read.
+unsafe fn published<'a>(net: Net<'_>) -> Option<&'a NetService> {
+    // SAFETY: By the type invariant of `Net`, `net` is alive.
+    let state = NonNull::new(unsafe { nlecho_net_state(net.as_ptr()) })?;
+    // SAFETY: A published state is a live `NetService` from
+    // `nlecho_net_new`, which the safety requirements keep from being freed
+    // while the reference is used.
+    Some(unsafe { state.cast::<NetService>().as_ref() })
+}
+
+/// The service of the namespace a request came from.
+pub(crate) fn service_of_request<'a>(request: &Request<'a>) -> Option<&'a NetService> {
+    // SAFETY: While the request is handled (`'a`), the sender's user socket
+    // holds its namespace alive and pins this module, the protocol's owner
+    // (`netlink::owns_protocol`), so neither the namespace's nor the
+    // module's teardown can run `pre_exit`.
+    unsafe { published(request.net()) }
+}
+
+/// The service of the namespace a dump is for.
+pub(crate) fn service_of_dump<'a>(out: &DumpSkb<'a>) -> Option<&'a NetService> {
+    // SAFETY: While the dump callback runs (`'a`), the requester's socket
+    // holds its namespace alive, and the dump holds a reference to this
+    // module (`netlink_dump_control.module`), so no `pre_exit` can run.
+    unsafe { published(out.net()) }
+}
+
+/// Runs `f` with the service of `net`, unless it is going. `f` runs under
+/// `rcu_read_lock()` and must not sleep.
+pub(crate) fn with_service<R>(net: Net<'_>, f: impl FnOnce(&NetService) -> R) -> Option<R> {
+    let _guard = rcu::read_lock();
+    // SAFETY: We are in an RCU read-side critical section, begun before the
+    // pointer is read, until `f` returns.
+    let service = unsafe { published(net) }?;
+    Some(f(service))
+}
+
+/// The state of a new namespace's service, without its socket: what
+/// `nlecho_netns.c` publishes before [`nlecho_net_start`]. Null if it
+/// cannot be allocated.
 #[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_net_init(
+pub(crate) extern "C" fn nlecho_net_new() -> *mut c_void {
+    NetService::new().map_or(core::ptr::null_mut(), |state| KBox::into_raw(state).cast())
+}
+
+/// Starts the service of `net`: its kernel socket.
+///
+/// # Safety
+///
+/// Must only be called by `nlecho_netns.c`, with `state` from
+/// [`nlecho_net_new`] for `net`, a namespace being set up.
+#[unsafe(no_mangle)]
+pub(crate) unsafe extern "C" fn nlecho_net_start(
+    state: *mut c_void,
     net: *mut bindings::net,
-    slot: *mut *mut c_void,
 ) -> c_int {
-    let (Some(net), Some(slot)) = (NonNull::new(net), NonNull::new(slot)) else {
+    let (Some(state), Some(net)) = (NonNull::new(state), NonNull::new(net)) else {
         return EINVAL.to_errno();
     };
     // SAFETY: By the safety requirements `net` is alive while it is set up.
     let net = unsafe { Net::from_raw(net) };
+    // SAFETY: By the safety requirements `state` is a live `NetService`,
+    // freed only by `nlecho_net_exit` or `nlecho_net_free`, later.
+    let service = unsafe { state.cast::<NetService>().as_ref() };
     from_result(|| {
-        let state = KBox::into_raw(NetService::new()?);
-        // SAFETY: By the safety requirements `slot` is ours to write.
-        unsafe { slot.as_ptr().write(state.cast()) };
-        // SAFETY: `state` came from `KBox::into_raw` just above.
-        let started = unsafe { (*state).start(net) };
-        if let Err(e) = started {
-            // SAFETY: As above; no socket exists, so no request can have
-            // reached `state`, and we take it back from the slot.
-            unsafe { slot.as_ptr().write(core::ptr::null_mut()) };
-            // SAFETY: `state` came from `KBox::into_raw`, and nothing else
-            // holds it now.
-            drop(unsafe { KBox::from_raw(state) });
+        service.start(net).inspect_err(|_| {
             pr_err!(
                 "cannot register netlink protocol {}: already in use in {} (see /proc/net/netlink) or out of memory\n",
                 service::SETTINGS.as_ref().map_or(0, |s| s.protocol),
@@ -109,48 +148,62 @@ pub(crate) unsafe extern "C" fn nlecho_net_init(
                     "a new network namespace"
                 }
             );
-            return Err(e);
-        }
+        })?;
         Ok(0)
     })
 }
 
-/// `pre_exit` of nlecho's `pernet_operations`: the namespace is going, and
-/// the helpers must no longer reach its socket.
+/// `pre_exit`: the namespace is going, and the helpers must no longer reach
+/// its socket; `nlecho_netns.c` has unpublished the state.
 ///
 /// # Safety
 ///
-/// Must only be called by `nlecho_netns.c`, with `state` what
-/// [`nlecho_net_init`] stored for the namespace.
+/// Must only be called by `nlecho_netns.c`, with `state` a started state.
 #[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_net_pre_exit(state: *mut c_void) {
-    // SAFETY: By the safety requirements `state` is the namespace's live
-    // `NetService`, freed only by `nlecho_net_exit`.
+pub(crate) unsafe extern "C" fn nlecho_net_stop(state: *mut c_void) {
+    // SAFETY: By the safety requirements `state` is a live `NetService`,
+    // freed only by `nlecho_net_exit`, later.
     if let Some(service) = unsafe { state.cast::<NetService>().as_ref() } {
         service.socket().retire();
     }
 }
 
-/// `exit` of nlecho's `pernet_operations`: releases the namespace's socket
-/// and frees its state.
+/// `exit`: releases the namespace's socket and frees its state.
 ///
 /// # Safety
 ///
-/// Must only be called by `nlecho_netns.c`, after [`nlecho_net_pre_exit`]
-/// for the same namespace, with `state` what [`nlecho_net_init`] stored.
+/// Must only be called by `nlecho_netns.c`, after [`nlecho_net_stop`] for
+/// the same state.
 #[unsafe(no_mangle)]
 pub(crate) unsafe extern "C" fn nlecho_net_exit(state: *mut c_void) {
-    if state.is_null() {
+    let Some(state) = NonNull::new(state.cast::<NetService>()) else {
         return;
-    }
+    };
     // SAFETY: By the safety requirements `state` came from `KBox::into_raw`
-    // in `nlecho_net_init`, and the namespace is dead, so nothing else
-    // holds it.
-    let service = unsafe { KBox::from_raw(state.cast::<NetService>()) };
-    // SAFETY: `pre_exit` retired the socket, and the netns core runs
+    // in `nlecho_net_new`, and nothing uses it any more: it was unpublished
+    // in `pre_exit`, and the requests and dumps that held it pinned the
+    // namespace or the module.
+    let service = unsafe { KBox::from_raw(state.as_ptr()) };
+    // SAFETY: `nlecho_net_stop` retired the socket, and the netns core runs
     // `synchronize_rcu()` between `pre_exit` and `exit`
-    // (`net/net_namespace.h`); `exit` runs in process context.
+    // (`ops_undo_list()`, net/core/net_namespace.c); `exit` runs in process
+    // context.
     unsafe { service.socket().release_retired() };
+}
+
+/// Frees a state whose service did not start.
+///
+/// # Safety
+///
+/// Must only be called by `nlecho_netns.c`, with `state` from
+/// [`nlecho_net_new`], unpublished at least a grace period ago.
+#[unsafe(no_mangle)]
+pub(crate) unsafe extern "C" fn nlecho_net_free(state: *mut c_void) {
+    if let Some(state) = NonNull::new(state.cast::<NetService>()) {
+        // SAFETY: By the safety requirements `state` came from
+        // `KBox::into_raw` and nothing can use it any more.
+        drop(unsafe { KBox::from_raw(state.as_ptr()) });
+    }
 }
 
 /// Borrows the caller's buffer, after checking its size against the
@@ -187,19 +240,16 @@ unsafe fn helper_net<'a>(net: *mut bindings::net) -> Result<Net<'a>> {
     Ok(unsafe { Net::from_raw(net) })
 }
 
-/// Runs `send` with `net`'s service and a sender for its socket.
-fn in_namespace(
-    net: Net<'_>,
-    send: impl FnOnce(&NetService, crate::netlink::Sender<'_>) -> Result,
-) -> c_int {
-    from_result(|| {
-        let service = service(net).ok_or(ENODEV)?;
+/// Runs `send` with `net`'s service and a sender for its socket, under
+/// `rcu_read_lock()`; `ENODEV` once the service is going.
+fn in_namespace(net: Net<'_>, send: impl FnOnce(&NetService, Sender<'_>) -> Result) -> Result {
+    with_service(net, |service| {
         service
             .socket()
             .with(|sender| send(service, sender))
-            .ok_or(ENODEV)??;
-        Ok(0)
+            .unwrap_or(Err(ENODEV))
     })
+    .unwrap_or(Err(ENODEV))
 }
 
 /// Sends `size` bytes at `data` to the user socket bound to `portid` in the
@@ -257,9 +307,9 @@ pub(crate) unsafe extern "C" fn nlecho_unicast_net(
         let data = unsafe { bytes(data, size) }?;
         // SAFETY: Guaranteed by this function's safety requirements.
         let net = unsafe { helper_net(net) }?;
-        to_result(in_namespace(net, |service, sender| {
+        in_namespace(net, |service, sender| {
             service::notify_port(service, sender, data, portid, Gfp::Atomic)
-        }))?;
+        })?;
         Ok(0)
     })
 }
@@ -282,9 +332,9 @@ pub(crate) unsafe extern "C" fn nlecho_broadcast_net(
         let data = unsafe { bytes(data, size) }?;
         // SAFETY: Guaranteed by this function's safety requirements.
         let net = unsafe { helper_net(net) }?;
-        to_result(in_namespace(net, |service, sender| {
+        in_namespace(net, |service, sender| {
             service::notify_group(service, sender, data, group, Gfp::Atomic)
-        }))?;
+        })?;
         Ok(0)
     })
 }
@@ -352,10 +402,10 @@ pub(crate) unsafe extern "C" fn nlecho_stats_show(
     // SAFETY: By the safety requirements `m` is valid and used by this
     // thread alone for the duration of the call.
     let m = unsafe { SeqFile::from_raw(m) };
-    let Some(service) = service(Net::initial()) else {
+    let Some(stats) = with_service(Net::initial(), |s| s.counters.snapshot()) else {
         return ENODEV.to_errno();
     };
-    for (_, name, value) in service.counters.snapshot().fields() {
+    for (_, name, value) in stats.fields() {
         seq_print!(m, "{name} {value}\n");
     }
     0

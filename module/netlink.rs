@@ -165,7 +165,8 @@ impl KernelSocket {
     /// registration, in whatever namespace, its owner: every user socket of
     /// the protocol, in every namespace, holds a reference to that module.
     /// So `module` owns the protocol only if no other kernel socket had
-    /// registered it; [`pins`] checks that after the first registration.
+    /// registered it; [`owns_protocol`] checks that after the first
+    /// registration.
     ///
     /// Fails with `EINVAL` if `protocol` is out of range, already has a
     /// kernel socket in `net`, and for `NETLINK_USERSOCK`: the netlink core
@@ -194,14 +195,18 @@ impl KernelSocket {
             groups: config.groups,
             flags,
             input: Some(input_trampoline::<H>),
+            // Copied to user sockets only from the first registration:
+            // `owns_protocol` tells by it whose registration that was.
+            release: Some(release_probe),
             ..Default::default()
         };
         // SAFETY: By the type invariant of `Net`, `net` is alive during the
         // call. `cfg` is valid for the duration of the call, which copies
         // what it keeps. `module` is this module's `THIS_MODULE`. `H::input`
-        // is module code: it is only called while a user socket of the
-        // protocol sends, and those pin the protocol's owner, which is
-        // `module` when the assumption checked by `pins()` holds. The kernel
+        // and `release_probe` are module code: they only run while a user
+        // socket of the protocol exists, and those pin the protocol's owner,
+        // which is `module` once `owns_protocol()` said so (the module stays
+        // loaded otherwise while any such socket exists). The kernel
         // range-checks `unit` itself.
         let sk = unsafe {
             bindings::__netlink_kernel_create(net.as_ptr(), unit, module.as_ptr(), &mut cfg)
@@ -222,19 +227,38 @@ impl Drop for KernelSocket {
     }
 }
 
-/// Whether user sockets of `protocol` pin `module`, i.e. whether `module`
-/// owns the protocol. Opens a kernel-internal user socket in `net` and
-/// watches `module`'s reference count, which `netlink_create()` raises for
-/// the protocol's owner. Must be called in process context, on a protocol
-/// that has a kernel socket.
-pub(crate) fn pins(net: Net<'_>, protocol: u32, module: &'static ThisModule) -> Result<bool> {
+/// The user socket [`owns_protocol`] opens, while it goes.
+static PROBE: Atomic<*mut bindings::sock> = Atomic::new(core::ptr::null_mut());
+/// Whether [`release_probe`] saw [`PROBE`] released.
+static PROBE_RELEASED: Atomic<bool> = Atomic::new(false);
+
+/// The `release` callback of our registrations: `netlink_release()` calls
+/// it for every user socket of the protocol, if it came from the protocol's
+/// first registration.
+///
+/// # Safety
+///
+/// Must only be called by the netlink core, with `sk` a socket being
+/// released.
+unsafe extern "C" fn release_probe(sk: *mut bindings::sock, _groups: *mut c_ulong) {
+    if !sk.is_null() && PROBE.load(Acquire) == sk {
+        PROBE_RELEASED.store(true, Release);
+    }
+}
+
+/// Whether this module owns `protocol`, which it registered in `net`: the
+/// netlink core copies `release` (and the owner) to user sockets from the
+/// protocol's first registration only, so a user socket opened and closed
+/// here tells whose registration that was. Process context only; not to be
+/// called concurrently.
+pub(crate) fn owns_protocol(net: Net<'_>, protocol: u32) -> Result<bool> {
     let protocol = c_int::try_from(protocol).map_err(|_| EINVAL)?;
     let mut sock = core::ptr::null_mut();
-    // SAFETY: `module` is this module, which is loaded while its code runs.
-    let before = unsafe { bindings::module_refcount(module.as_ptr()) };
     // SAFETY: By the type invariant of `Net`, `net` is alive. `sock` is a
     // valid place for the result. A kernel socket skips the permission
-    // checks, and netlink sockets may be created in process context.
+    // checks, and netlink sockets may be created in process context. The
+    // protocol is registered (by us, in `net`), so `netlink_create()` does
+    // not ask for a module to be loaded.
     to_result(unsafe {
         bindings::sock_create_kern(
             net.as_ptr(),
@@ -244,12 +268,24 @@ pub(crate) fn pins(net: Net<'_>, protocol: u32, module: &'static ThisModule) -> 
             &mut sock,
         )
     })?;
-    // SAFETY: As above.
-    let after = unsafe { bindings::module_refcount(module.as_ptr()) };
-    // SAFETY: `sock_create_kern()` succeeded, so `sock` is a socket that we
-    // own and release exactly once.
+    // SAFETY: `sock_create_kern()` succeeded, so `sock` is a live socket,
+    // whose `sk` is its netlink socket.
+    let sk = unsafe { (*sock).sk };
+    PROBE_RELEASED.store(false, Relaxed);
+    PROBE.store(sk, Release);
+    // SAFETY: `sock` is ours, released exactly once, in process context.
     unsafe { bindings::sock_release(sock) };
-    Ok(after > before)
+    PROBE.store(core::ptr::null_mut(), Relaxed);
+    Ok(PROBE_RELEASED.load(Acquire))
+}
+
+/// Whether anything but the loader holds a reference to `module`, which is
+/// in its init: a module whose protocol was reachable must not fail its
+/// init while something does, since the loader frees it regardless.
+pub(crate) fn module_in_use(module: &'static ThisModule) -> bool {
+    // The loader holds one reference during init (`module_unload_init()`).
+    // SAFETY: `module` is this module, which is loaded while its code runs.
+    unsafe { bindings::module_refcount(module.as_ptr()) > 1 }
 }
 
 /// Sends kernel-initiated messages through a kernel socket.
@@ -492,8 +528,9 @@ impl<'a> Request<'a> {
     pub(crate) fn net(&self) -> Net<'a> {
         // SAFETY: By the type invariant `sk` is live for `'a`.
         let net = unsafe { nlecho_sock_net(self.sk.as_ptr()) };
-        // SAFETY: A socket holds its namespace alive, and ours is live for
-        // `'a`; `sock_net()` of a live socket is never null.
+        // SAFETY: The sender's user socket holds its namespace, ours, alive
+        // while it sends, which lasts `'a`; `sock_net()` of a live socket is
+        // never null.
         unsafe { Net::from_raw(NonNull::new_unchecked(net)) }
     }
 

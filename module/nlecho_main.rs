@@ -62,9 +62,26 @@ const FIRST_FREE_PROTOCOL: u32 = bindings::NETLINK_SMC + 1;
 struct NlEcho {
     protocol: u32,
     // Fields drop in order: the debugfs file reads the initial namespace's
-    // service, so it goes before the services do.
-    _debugfs: ffi::StatsDebugfs,
-    _namespaces: ffi::PerNamespace,
+    // service, so it goes before the services do. Both are `None` when the
+    // module stayed loaded without serving (see `fail_or_keep_loaded`).
+    _debugfs: Option<ffi::StatsDebugfs>,
+    _namespaces: Option<ffi::PerNamespace>,
+}
+
+/// After the protocol was reachable, a failed init must not free the
+/// module while sockets opened meanwhile still hold references to it: the
+/// loader would free it regardless. Fails with `error` if nothing holds one;
+/// otherwise stays loaded, serving nothing, until they are closed.
+fn fail_or_keep_loaded(protocol: u32, module: &'static ThisModule, error: Error) -> Result<NlEcho> {
+    if !netlink::module_in_use(module) {
+        return Err(error);
+    }
+    pr_err!("sockets opened meanwhile use the module: it stays loaded without serving; rmmod it once they are closed\n");
+    Ok(NlEcho {
+        protocol,
+        _debugfs: None,
+        _namespaces: None,
+    })
 }
 
 /// Reads a 0/1 module parameter, refusing anything else.
@@ -127,18 +144,22 @@ impl kernel::Module for NlEcho {
         });
 
         // Serves every namespace from here on, the initial one first.
-        let namespaces = ffi::PerNamespace::register()?;
+        let namespaces = match ffi::PerNamespace::register() {
+            Ok(namespaces) => namespaces,
+            Err(e) => return fail_or_keep_loaded(protocol, module, e),
+        };
         // The netlink core makes the first module to register a protocol
         // its owner, in every namespace, and only the owner is pinned by
         // user sockets: the input callback's safety rests on that owner
         // being us. Registration fails in any namespace where another
         // kernel socket has the protocol; this checks the rest (a race).
-        if !service::owns_protocol()? {
+        if !matches!(service::owns_protocol(), Ok(true)) {
             pr_err!(
                 "cannot register netlink protocol {}: another module registered it first\n",
                 protocol
             );
-            return Err(EBUSY);
+            drop(namespaces);
+            return fail_or_keep_loaded(protocol, module, EBUSY);
         }
         pr_info!(
             "serving netlink protocol {} with {} multicast groups in every network namespace (nonroot_recv={} nonroot_send={})\n",
@@ -149,19 +170,19 @@ impl kernel::Module for NlEcho {
         );
         Ok(NlEcho {
             protocol,
-            _debugfs: ffi::StatsDebugfs::new(),
-            _namespaces: namespaces,
+            _debugfs: Some(ffi::StatsDebugfs::new()),
+            _namespaces: Some(namespaces),
         })
     }
 }
 
 impl Drop for NlEcho {
     fn drop(&mut self) {
-        if let Some(service) = ffi::service(netlink::Net::initial()) {
+        if let Some(stats) = ffi::with_service(netlink::Net::initial(), |s| s.counters.snapshot()) {
             pr_info!(
                 "released netlink protocol {}:{}\n",
                 self.protocol,
-                stats::Summary(service.counters.snapshot())
+                stats::Summary(stats)
             );
         }
     }

@@ -201,7 +201,7 @@ impl Handler for Service {
     fn input(request: &Request<'_>) {
         // Set before the namespace's socket existed; absent only if the
         // module is broken, and then nothing can be answered.
-        let Some(service) = ffi::service(request.net()) else {
+        let Some(service) = ffi::service_of_request(request) else {
             return;
         };
         for msg in wire::Messages::new(request.data()) {
@@ -380,9 +380,12 @@ struct GroupDump;
 
 impl Dump for GroupDump {
     fn dump(out: &mut DumpSkb<'_>, cursor: &mut u64) -> Result<bool> {
-        let service = ffi::service(out.net()).ok_or(ENODEV)?;
+        let service = ffi::service_of_dump(out).ok_or(ENODEV)?;
         loop {
-            let group = u32::try_from(*cursor + 1).map_err(|_| EINVAL)?;
+            let group = u32::try_from(*cursor)
+                .ok()
+                .and_then(|done| done.checked_add(1))
+                .ok_or(EINVAL)?;
             let listeners = service
                 .socket
                 .with(|sender| sender.has_listeners(group))
@@ -471,5 +474,5 @@ pub(crate) fn notify_group(
 /// Whether this module owns the protocol: checked once it is registered.
 pub(crate) fn owns_protocol() -> Result<bool> {
     let settings = SETTINGS.as_ref().ok_or(EINVAL)?;
-    netlink::pins(Net::initial(), settings.protocol, settings.module)
+    netlink::owns_protocol(Net::initial(), settings.protocol)
 }

@@ -323,8 +323,9 @@ pub fn put(out: &mut [u8], mut header: Header, payload: &[u8]) -> Result<usize, 
     Ok(space)
 }
 
-/// The payload of an `NLMSG_ERROR`: `struct nlmsgerr` with its message capped
-/// to the header, which is all nlecho ever sends.
+/// The start of an `NLMSG_ERROR`'s payload: `struct nlmsgerr`, the error and
+/// the request's header; the request's payload and extended ACK attributes
+/// may follow (`NLM_F_CAPPED`, `NLM_F_ACK_TLVS`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ErrorPayload {
     /// 0 for an acknowledgement, otherwise a negative errno.
@@ -772,7 +773,8 @@ pub struct GroupInfo {
 
 /// Size of a GET_GROUP reply's payload: two `u32` and two padded `u64`
 /// attributes; the message is 64 bytes, a multiple of 8.
-pub const GROUP_PAYLOAD_LEN: usize = 2 * (NLA_HDRLEN + 4) + u64_space(8) + u64_space(24);
+pub const GROUP_PAYLOAD_LEN: usize =
+    2 * (NLA_HDRLEN + 4) + u64_space(2 * (NLA_HDRLEN + 4)) + u64_space(2 * (NLA_HDRLEN + 4) + 16);
 
 impl GroupInfo {
     /// The GET_GROUP reply payload.

@@ -127,7 +127,7 @@ check "listen --count 2 prints two NOTIFYs to its group, decoded, then exits 0" 
 
 listen_groups() {
   start a nlecho --timeout 5000 listen --group 5 6 --count 2 || return 1
-  start b nlecho --timeout 1000 listen --group 6 || return 1
+  start b nlecho --timeout 4000 listen --group 6 || return 1
   nlecho broadcast --group 5 five >/dev/null && nlecho broadcast --group 7 seven >/dev/null &&
     nlecho broadcast --group 6 six >/dev/null || return 1
   finish a; expect_rc 0 || return 1
