@@ -260,20 +260,36 @@ static const char *describe(const struct answer *a)
 	return s;
 }
 
+/* Sends NLH on nl and reads its answers into A: 0 if either failed. */
+static int exchange(const struct nlmsghdr *nlh, struct answer *a)
+{
+	reset(a);
+	if (!send_msg(nl, nlh))
+		return 0;
+	if (run(nl, nlh->nlmsg_seq, portid, a) < 0)
+		return wrong("%s; saw %s", strerror(errno), describe(a));
+	return 1;
+}
+
+/* A TYPE request with TEXT as its payload. */
+static struct nlmsghdr *text_request(void *at, int type, const char *text)
+{
+	struct nlmsghdr *nlh = request(at, type, 0);
+	size_t len = strlen(text);
+
+	memcpy(mnl_nlmsg_put_extra_header(nlh, len), text, len);
+	return nlh;
+}
+
 /* ECHO: the reply (type 0x10, same seq, same payload), then the ACK. */
 static int echo(const char *text)
 {
 	char req[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = request(req, NLECHO_CMD_ECHO, 0);
+	struct nlmsghdr *nlh = text_request(req, NLECHO_CMD_ECHO, text);
 	struct answer a;
-	size_t len = strlen(text);
 
-	reset(&a);
-	memcpy(mnl_nlmsg_put_extra_header(nlh, len), text, len);
-	if (!send_msg(nl, nlh))
+	if (!exchange(nlh, &a))
 		return 0;
-	if (run(nl, nlh->nlmsg_seq, portid, &a) < 0)
-		return wrong("%s; saw %s", strerror(errno), describe(&a));
 	if (a.data != 1 || a.type != NLECHO_CMD_ECHO || a.error != 0)
 		return wrong("wanted one type 0x10 reply and an ACK, saw %s", describe(&a));
 	if (a.payload_len != (int)(nlh->nlmsg_len - MNL_NLMSG_HDRLEN) ||
@@ -289,17 +305,12 @@ static int classic(void)
 {
 	const char *text = "Hello kernel, from libmnl";
 	char req[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = request(req, NLECHO_CLASSIC, 0);
+	struct nlmsghdr *nlh = text_request(req, NLECHO_CLASSIC, text);
 	struct answer a;
-	size_t len = strlen(text);
 	int sent;
 
-	reset(&a);
-	memcpy(mnl_nlmsg_put_extra_header(nlh, len), text, len);
-	if (!send_msg(nl, nlh))
+	if (!exchange(nlh, &a))
 		return 0;
-	if (run(nl, nlh->nlmsg_seq, portid, &a) < 0)
-		return wrong("%s; saw %s", strerror(errno), describe(&a));
 	if (a.done != 1 || a.data || a.error != 1)
 		return wrong("wanted one NLMSG_DONE, saw %s", describe(&a));
 	/* mnl_nlmsg_put_extra_header() pads the payload to 4 bytes. */
@@ -315,11 +326,8 @@ static int reset_stats(void)
 	struct nlmsghdr *nlh = request(req, NLECHO_CMD_RESET_STATS, 0);
 	struct answer a;
 
-	reset(&a);
-	if (!send_msg(nl, nlh))
+	if (!exchange(nlh, &a))
 		return 0;
-	if (run(nl, nlh->nlmsg_seq, portid, &a) < 0)
-		return wrong("%s; saw %s", strerror(errno), describe(&a));
 	if (a.error != 0 || a.data)
 		return wrong("wanted only an ACK, saw %s", describe(&a));
 	if (a.err_pid != portid)
@@ -334,11 +342,8 @@ static int stats(void)
 	struct answer a;
 	int t;
 
-	reset(&a);
-	if (!send_msg(nl, nlh))
+	if (!exchange(nlh, &a))
 		return 0;
-	if (run(nl, nlh->nlmsg_seq, portid, &a) < 0)
-		return wrong("%s; saw %s", strerror(errno), describe(&a));
 	if (a.data != 1 || a.type != NLECHO_CMD_STATS || a.error != 0)
 		return wrong("wanted a type 0x12 reply and an ACK, saw %s", describe(&a));
 	if (a.msg_len % 8 || a.u64_misaligned != -1)

@@ -229,6 +229,30 @@ static int send_auto(struct nl_sock *sk, struct nl_msg *msg, uint32_t *seq, uint
 	return 1;
 }
 
+/* Sends MSG and reads what answers it, one datagram, into events[]. */
+static int exchange(struct nl_sock *sk, struct nl_msg *msg, uint32_t *seq, uint32_t *len)
+{
+	int err;
+
+	forget();
+	if (!send_auto(sk, msg, seq, len))
+		return 0;
+	err = nl_recvmsgs_default(sk);
+	if (err < 0)
+		return wrong("nl_recvmsgs_default: %s; saw %s", nl_geterror(err), seen());
+	return 1;
+}
+
+/* exchange() of a TYPE message with TEXT as its payload. */
+static int exchange_text(struct nl_sock *sk, int type, const char *text, uint32_t *seq, uint32_t *len)
+{
+	struct nl_msg *msg = new_msg(type, 0);
+
+	if (nlmsg_append(msg, (void *)text, strlen(text), NLMSG_ALIGNTO) < 0)
+		return wrong("nlmsg_append failed");
+	return exchange(sk, msg, seq, len);
+}
+
 /* ECHO and classic payloads: what went on the wire comes back. */
 static int same_payload(const struct nlmsghdr *reply, const char *text, uint32_t sent_len)
 {
@@ -245,18 +269,11 @@ static int same_payload(const struct nlmsghdr *reply, const char *text, uint32_t
 /* ECHO: the reply (type 0x10, same seq, same payload), then the ACK. */
 static int echo(struct nl_sock *sk, const char *text)
 {
-	struct nl_msg *msg = new_msg(NLECHO_CMD_ECHO, 0);
 	uint32_t seq, len;
 	int err;
 
-	forget();
-	if (nlmsg_append(msg, (void *)text, strlen(text), NLMSG_ALIGNTO) < 0)
-		return wrong("nlmsg_append failed");
-	if (!send_auto(sk, msg, &seq, &len))
+	if (!exchange_text(sk, NLECHO_CMD_ECHO, text, &seq, &len))
 		return 0;
-	err = nl_recvmsgs_default(sk);
-	if (err < 0)
-		return wrong("nl_recvmsgs_default: %s; saw %s", nl_geterror(err), seen());
 	if (nevents != 1 || events[0].kind != VALID)
 		return wrong("wanted the echo reply, saw %s", seen());
 	if (events[0].nlh->nlmsg_type != NLECHO_CMD_ECHO || events[0].nlh->nlmsg_seq != seq)
@@ -275,18 +292,10 @@ static int echo(struct nl_sock *sk, const char *text)
 static int classic(struct nl_sock *sk)
 {
 	const char *text = "Hello kernel, from libnl";
-	struct nl_msg *msg = new_msg(NLECHO_CLASSIC, 0);
 	uint32_t seq, len;
-	int err;
 
-	forget();
-	if (nlmsg_append(msg, (void *)text, strlen(text), NLMSG_ALIGNTO) < 0)
-		return wrong("nlmsg_append failed");
-	if (!send_auto(sk, msg, &seq, &len))
+	if (!exchange_text(sk, NLECHO_CLASSIC, text, &seq, &len))
 		return 0;
-	err = nl_recvmsgs_default(sk);
-	if (err < 0)
-		return wrong("nl_recvmsgs_default: %s; saw %s", nl_geterror(err), seen());
 	if (nevents != 1 || events[0].kind != FINISH || events[0].nlh->nlmsg_seq != seq)
 		return wrong("wanted one NLMSG_DONE with seq %u, saw %s", seq, seen());
 	return same_payload(events[0].nlh, text, len);
@@ -357,12 +366,8 @@ static int stats(struct nl_sock *sk)
 	uint32_t seq;
 	int err, t;
 
-	forget();
-	if (!send_auto(sk, new_msg(NLECHO_CMD_STATS, 0), &seq, NULL))
+	if (!exchange(sk, new_msg(NLECHO_CMD_STATS, 0), &seq, NULL))
 		return 0;
-	err = nl_recvmsgs_default(sk);
-	if (err < 0)
-		return wrong("nl_recvmsgs_default: %s; saw %s", nl_geterror(err), seen());
 	if (nevents != 1 || events[0].kind != VALID || events[0].nlh->nlmsg_type != NLECHO_CMD_STATS ||
 	    events[0].nlh->nlmsg_seq != seq)
 		return wrong("wanted a type 0x12 reply with seq %u, saw %s", seq, seen());
@@ -505,14 +510,10 @@ static int dump(struct nl_sock *sk)
 {
 	struct nlattr *tb[NLECHO_A_MAX + 1];
 	uint32_t seq, port = nl_socket_get_local_port(sk);
-	int err, i;
+	int i;
 
-	forget();
-	if (!send_auto(sk, new_msg(NLECHO_CMD_GET_GROUP, NLM_F_DUMP), &seq, NULL))
+	if (!exchange(sk, new_msg(NLECHO_CMD_GET_GROUP, NLM_F_DUMP), &seq, NULL))
 		return 0;
-	err = nl_recvmsgs_default(sk);
-	if (err < 0)
-		return wrong("nl_recvmsgs_default: %s; saw %s", nl_geterror(err), seen());
 	if (nevents != NLECHO_GROUPS + 1 || events[NLECHO_GROUPS].kind != FINISH)
 		return wrong("wanted %d messages then NLMSG_DONE, saw %s", NLECHO_GROUPS, seen());
 	for (i = 0; i < NLECHO_GROUPS; i++) {

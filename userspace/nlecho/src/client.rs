@@ -113,6 +113,19 @@ struct Exchanging {
     ex: Exchange,
 }
 
+impl Exchanging {
+    fn new(seq: u32, wants_ack: bool) -> Self {
+        Exchanging {
+            wants_ack,
+            ex: Exchange {
+                seq,
+                replies: Vec::new(),
+                ack: None,
+            },
+        }
+    }
+}
+
 impl Collect for Exchanging {
     fn take(&mut self, msg: &Message<'_>, _: bool) -> Result<Flow> {
         if msg.header.ty == wire::NLMSG_ERROR {
@@ -256,14 +269,7 @@ impl Client {
     /// the exchange ends with it, as no acknowledgement follows it.
     pub fn exchange(&mut self, ty: u16, flags: u16, payload: &[u8]) -> Result<Exchange> {
         let seq = self.send(ty, flags, payload)?;
-        let mut exchanging = Exchanging {
-            wants_ack: flags & wire::NLM_F_ACK != 0,
-            ex: Exchange {
-                seq,
-                replies: Vec::new(),
-                ack: None,
-            },
-        };
+        let mut exchanging = Exchanging::new(seq, flags & wire::NLM_F_ACK != 0);
         self.collect(seq, &mut exchanging)?;
         Ok(exchanging.ex)
     }
@@ -436,27 +442,28 @@ mod tests {
             seq: SEQ,
             pid: 9,
         };
-        let mut payload = wire::ErrorPayload { error, request }.to_bytes().to_vec();
-        payload.extend_from_slice(tlvs);
-        let flags = wire::NLM_F_CAPPED
-            | if tlvs.is_empty() {
-                0
-            } else {
-                wire::NLM_F_ACK_TLVS
-            };
-        msg_bytes(wire::NLMSG_ERROR, flags, &payload)
+        let payload = wire::ErrorPayload { error, request }.to_bytes().to_vec();
+        with_tlvs(wire::NLMSG_ERROR, wire::NLM_F_CAPPED, payload, tlvs)
     }
 
     fn done_bytes(error: i32, tlvs: &[u8]) -> Vec<u8> {
-        let mut payload = error.to_ne_bytes().to_vec();
+        with_tlvs(
+            wire::NLMSG_DONE,
+            wire::NLM_F_MULTI,
+            error.to_ne_bytes().to_vec(),
+            tlvs,
+        )
+    }
+
+    /// `payload` then `tlvs`, flagged `NLM_F_ACK_TLVS` when there are any.
+    fn with_tlvs(ty: u16, flags: u16, mut payload: Vec<u8>, tlvs: &[u8]) -> Vec<u8> {
         payload.extend_from_slice(tlvs);
-        let flags = wire::NLM_F_MULTI
-            | if tlvs.is_empty() {
-                0
-            } else {
-                wire::NLM_F_ACK_TLVS
-            };
-        msg_bytes(wire::NLMSG_DONE, flags, &payload)
+        let tlv_flag = if tlvs.is_empty() {
+            0
+        } else {
+            wire::NLM_F_ACK_TLVS
+        };
+        msg_bytes(ty, flags | tlv_flag, &payload)
     }
 
     /// Feeds `datagrams` to `into` as the receive loop would; returns how
@@ -491,14 +498,7 @@ mod tests {
 
     #[test]
     fn an_exchange_ends_at_its_ack() {
-        let mut ex = Exchanging {
-            wants_ack: true,
-            ex: Exchange {
-                seq: SEQ,
-                replies: Vec::new(),
-                ack: None,
-            },
-        };
+        let mut ex = Exchanging::new(SEQ, true);
         let echo = msg_bytes(wire::NLECHO_CMD_ECHO, 0, b"x");
         let ack = error_bytes(0, wire::NLECHO_CMD_ECHO, &[]);
         let taken = feed(&mut ex, &[echo, ack, msg_bytes(0x10, 0, b"late")]).unwrap();
@@ -509,14 +509,7 @@ mod tests {
 
     #[test]
     fn a_done_is_final_even_when_an_ack_was_asked_for() {
-        let mut ex = Exchanging {
-            wants_ack: true,
-            ex: Exchange {
-                seq: SEQ,
-                replies: Vec::new(),
-                ack: None,
-            },
-        };
+        let mut ex = Exchanging::new(SEQ, true);
         // An older module's late ACK after the DONE is never waited for.
         let done = msg_bytes(wire::NLMSG_DONE, 0, b"classic");
         let late_ack = error_bytes(0, wire::NLECHO_CLASSIC, &[]);

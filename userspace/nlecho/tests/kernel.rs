@@ -1420,6 +1420,25 @@ fn groups_report_listeners_and_sent_after_broadcasts() {
     assert!(!c.group(15).unwrap().listeners, "closed");
 }
 
+/// Reads a flooded listener until it falls silent: how many overruns
+/// (ENOBUFS) and how many 1000-byte 0x5a notifications it got.
+fn drain_overrun(sock: &mut Socket) -> (u32, u64) {
+    sock.set_timeout(SILENCE).unwrap();
+    let (mut overruns, mut received) = (0, 0);
+    loop {
+        match sock.recv_owned() {
+            Ok(got) => {
+                assert_eq!(notify_data(&got.data), [0x5a; 1000]);
+                received += 1;
+            }
+            Err(Error::Overrun) => overruns += 1,
+            Err(Error::Timeout { .. }) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    (overruns, received)
+}
+
 #[test]
 #[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn misses_of_a_listener_with_broadcast_error_count_as_dropped() {
@@ -1454,19 +1473,7 @@ fn misses_of_a_listener_with_broadcast_error_count_as_dropped() {
             assert_eq!(dropped, 0, "group 18: nobody reported the misses");
         }
         // Either listener sees the overrun itself.
-        sock.set_timeout(SILENCE).unwrap();
-        let (mut overruns, mut received) = (0, 0);
-        loop {
-            match sock.recv_owned() {
-                Ok(got) => {
-                    assert_eq!(notify_data(&got.data), [0x5a; 1000]);
-                    received += 1;
-                }
-                Err(Error::Overrun) => overruns += 1,
-                Err(Error::Timeout { .. }) => break,
-                Err(e) => panic!("{e}"),
-            }
-        }
+        let (overruns, received) = drain_overrun(sock);
         assert_eq!(overruns, 1, "group {group}: ENOBUFS at the listener");
         if group == 16 {
             assert_eq!(received + dropped, sent, "group 16: got or reported");
@@ -1540,19 +1547,7 @@ fn an_overrun_is_reported_once_and_the_listener_goes_on() {
     for _ in 0..sent {
         c.broadcast(9, &[0x5a; 1000]).unwrap();
     }
-    sock.set_timeout(SILENCE).unwrap();
-    let (mut overruns, mut received) = (0, 0);
-    loop {
-        match sock.recv_owned() {
-            Ok(got) => {
-                assert_eq!(notify_data(&got.data), [0x5a; 1000]);
-                received += 1;
-            }
-            Err(Error::Overrun) => overruns += 1,
-            Err(Error::Timeout { .. }) => break,
-            Err(e) => panic!("{e}"),
-        }
-    }
+    let (overruns, received) = drain_overrun(&mut sock);
     assert_eq!(overruns, 1, "ENOBUFS is reported once per overflow");
     assert!(
         received > 0 && received < sent,
