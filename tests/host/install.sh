@@ -8,14 +8,15 @@ cd "$(dirname "$0")/../.."
 rm -rf "$stage"
 make -s install DESTDIR="$stage" PREFIX=/usr/local KREL="$KREL" >/dev/null
 for m in nlecho nlecho_trigger; do
-  grep -q "^updates/$m.ko:" "$stage/lib/modules/$KREL/modules.dep"
+  grep -q "^updates/$m.ko:" "$stage/lib/modules/$KREL/modules.dep" || { echo "depmod does not know $m.ko"; exit 1; }
 done
-grep -Eq '^alias net[-_]pf[-_]16[-_]proto[-_]30 nlecho$' "$stage/lib/modules/$KREL/modules.alias"
+grep -Eq '^alias net[-_]pf[-_]16[-_]proto[-_]30 nlecho$' "$stage/lib/modules/$KREL/modules.alias" \
+  || { echo "modules.alias lacks net-pf-16-proto-30"; exit 1; }
 share=$stage/usr/local/share
 "$stage/usr/local/bin/nlecho" --version
-for page in nlecho nlecho-hello nlecho-send nlecho-listen nlecho-broadcast nlecho-stats nlecho-peer-listen; do
-  grep -q '^\.TH' "$share/man/man1/$page.1"
+for page in nlecho nlecho-hello nlecho-send nlecho-listen nlecho-broadcast nlecho-stats nlecho-groups nlecho-peer-listen; do
+  grep -q '^\.TH' "$share/man/man1/$page.1" || { echo "no man page $page.1"; exit 1; }
 done
 bash -n "$share/bash-completion/completions/nlecho"
-grep -q '^#compdef nlecho' "$share/zsh/site-functions/_nlecho"
-grep -q '^complete -c nlecho' "$share/fish/vendor_completions.d/nlecho.fish"
+grep -q '^#compdef nlecho' "$share/zsh/site-functions/_nlecho" || { echo "no zsh completion"; exit 1; }
+grep -q '^complete -c nlecho' "$share/fish/vendor_completions.d/nlecho.fish" || { echo "no fish completion"; exit 1; }
