@@ -261,7 +261,8 @@ fn command(
     if header.is_dump() && header.ty != wire::NLECHO_CMD_GET_GROUP {
         return Err(not_supported(c"this command has no dump"));
     }
-    let strict = request.strict();
+    // Asked only by the commands that take attributes: echoes stay lean.
+    let strict = || request.strict();
     match header.ty {
         wire::NLECHO_CLASSIC => {
             echo(service, request, msg, wire::NLMSG_DONE)?;
@@ -273,7 +274,7 @@ fn command(
         }
         wire::NLECHO_CMD_BROADCAST => {
             needs_admin(request)?;
-            let table = wire::POLICY_BROADCAST.check(msg.payload, strict)?;
+            let table = wire::POLICY_BROADCAST.check(msg.payload, strict())?;
             // Both are there: the policy requires them.
             let group = table.u32(wire::NLECHO_A_GROUP).unwrap_or(0);
             let data = table.bytes(wire::NLECHO_A_DATA).unwrap_or_default();
@@ -289,19 +290,19 @@ fn command(
             Ok(Answered::Done)
         }
         wire::NLECHO_CMD_STATS => {
-            wire::POLICY_NONE.check(msg.payload, strict)?;
+            wire::POLICY_NONE.check(msg.payload, strict())?;
             let payload = service.counters.snapshot().to_bytes();
             reply(service, request, header, wire::NLECHO_CMD_STATS, &payload)?;
             Ok(Answered::Done)
         }
         wire::NLECHO_CMD_RESET_STATS => {
             needs_admin(request)?;
-            wire::POLICY_NONE.check(msg.payload, strict)?;
+            wire::POLICY_NONE.check(msg.payload, strict())?;
             service.reset();
             Ok(Answered::Done)
         }
         wire::NLECHO_CMD_GET_GROUP if header.is_dump() => {
-            wire::POLICY_NONE.check(msg.payload, strict)?;
+            wire::POLICY_NONE.check(msg.payload, strict())?;
             SETTINGS
                 .as_ref()
                 .ok_or(EINVAL)
@@ -310,7 +311,7 @@ fn command(
             Ok(Answered::Final)
         }
         wire::NLECHO_CMD_GET_GROUP => {
-            let table = wire::POLICY_GET_GROUP.check(msg.payload, strict)?;
+            let table = wire::POLICY_GET_GROUP.check(msg.payload, strict())?;
             let group = table.u32(wire::NLECHO_A_GROUP).unwrap_or(0);
             let info = service
                 .group_info(Some(request.sender()), group)
