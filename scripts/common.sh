@@ -109,6 +109,11 @@ stage_sources() {
   mkdir -p "$BUILDROOT$1"
   cp -rp "$TOP/Kbuild" "$TOP/module" "$TOP/benches" "$BUILDROOT$1/" \
     || die "cannot copy the module sources into $BUILDROOT$1"
+  # The guest suite's test modules: a work tree has them, a DKMS copy not.
+  if [ -d "$TOP/tests/guest/modules" ]; then
+    mkdir -p "$BUILDROOT$1/tests/guest" && cp -rp "$TOP/tests/guest/modules" "$BUILDROOT$1/tests/guest/" \
+      || die "cannot copy the test modules into $BUILDROOT$1"
+  fi
 }
 
 # kbuild DIR ARGS...: kbuild for the external module in DIR (a build-root
