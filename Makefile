@@ -3,7 +3,10 @@
 #   make           nlecho.ko for the running kernel (or KREL/KDIR), and the CLI
 #   make run       the hello round trip in Debian's stock kernel under QEMU
 #   make test      every test on one kernel; ends with "N passed, N failed"
-#   make test-all  every test on every supported kernel (what CI runs)
+#   make test-all  every test on every supported kernel and the debug-kernel
+#                  lane (what CI runs)
+#   make test-debug  the host tests and the debug-kernel lane: the suite on
+#                  a KASAN, lockdep and kmemleak kernel of KREL's source
 #   make bench     Rust module vs C module vs floor; writes docs/BENCHMARKS.md
 #   make install   the modules (then depmod), the CLI, its man pages and
 #                  completions; DESTDIR, PREFIX
@@ -29,7 +32,7 @@ ASSETS := target/assets
 # Warnings are errors in CI (W=e makes kbuild pass -Werror and -Dwarnings).
 KBUILD_W := $(if $(CI),W=e)
 
-.PHONY: all module vm-module userspace assets run test test-all bench install dkms lint rust-analyzer clean
+.PHONY: all module vm-module userspace assets run test test-all test-debug bench install dkms lint rust-analyzer clean
 
 all: module userspace
 
@@ -62,6 +65,9 @@ test: userspace
 
 test-all: userspace
 	tests/run --all
+
+test-debug: userspace
+	tests/run --debug
 
 bench: vm-module userspace
 	scripts/bench

@@ -75,13 +75,20 @@ host_packages() {
 # kconfig FILE NAME: the value of a string option in a kernel .config.
 kconfig() { sed -n "s/^$2=\"\\(.*\\)\"$/\\1/p" "$1"; }
 
-# The C compiler that built the kernel, from the first word of its
-# CONFIG_CC_VERSION_TEXT (x86_64-linux-gnu-gcc-16, say).
-kernel_cc() {
-  local cc
-  cc=$(kconfig "$BUILDROOT$KOUT/.config" CONFIG_CC_VERSION_TEXT)
-  [ -n "$cc" ] || die "no CONFIG_CC_VERSION_TEXT in $BUILDROOT$KOUT/.config"
-  echo "${cc%% *}"
+# kbuild's compiler arguments for the tree in $KOUT, the compiler that
+# built it: LLVM=-N for a clang-built tree (the debug kernel), CC= and
+# HOSTCC= with the first word of CONFIG_CC_VERSION_TEXT for a gcc one
+# (x86_64-linux-gnu-gcc-16, say).
+kernel_toolchain() {
+  local config=$BUILDROOT$KOUT/.config cc clang
+  if grep -qx 'CONFIG_CC_IS_CLANG=y' "$config"; then
+    clang=$(sed -n 's/^CONFIG_CLANG_VERSION=//p' "$config") # 210108: 21.1.8
+    echo "LLVM=-$((clang / 10000))"
+    return
+  fi
+  cc=$(kconfig "$config" CONFIG_CC_VERSION_TEXT)
+  [ -n "$cc" ] || die "no CONFIG_CC_VERSION_TEXT in $config"
+  echo "CC=${cc%% *} HOSTCC=${cc%% *}"
 }
 
 # The version magic the kernel image itself carries, which insmod checks a
@@ -117,9 +124,10 @@ stage_sources() {
 }
 
 # kbuild DIR ARGS...: kbuild for the external module in DIR (a build-root
-# path) against the prepared tree, with the compiler the kernel was built with.
+# path) against the prepared tree $KOUT, with the compiler that built it.
 kbuild() {
-  local dir=$1 cc; shift
-  cc=$(kernel_cc)
-  in_buildroot make -C "$KOUT" M="$dir" CC="$cc" HOSTCC="$cc" -j"$(nproc)" "$@"
+  local dir=$1 toolchain; shift
+  toolchain=$(kernel_toolchain) || exit
+  # shellcheck disable=SC2086 # toolchain is a word list
+  in_buildroot make -C "$KOUT" M="$dir" $toolchain -j"$(nproc)" "$@"
 }

@@ -35,15 +35,17 @@ static int skb_overrun(void)
 	 * The buffer is one slab object: the data up to skb->end, then the
 	 * shared info, which kmalloc_reserve() sized to end where it does.
 	 */
-	volatile u8 *past_end;
+	u8 *past_end;
 
 	if (!skb)
 		return -ENOMEM;
 	past_end = skb->head + skb_end_offset(skb) +
 		   SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
-	pr_info("skb_overrun: writing 1 byte past %u bytes of tailroom and the shared info\n",
-		skb_tailroom(skb));
-	*past_end = 0x5a;
+	pr_info("%s: writing 1 byte past %u bytes of tailroom and the shared info\n",
+		__func__, skb_tailroom(skb));
+	/* As the kernel's KASAN tests do: the compiler must not see the bug. */
+	OPTIMIZER_HIDE_VAR(past_end);
+	WRITE_ONCE(*past_end, 0x5a);
 	kfree_skb(skb);
 	return 0;
 }
@@ -54,8 +56,9 @@ static int double_free(void)
 
 	if (!p)
 		return -ENOMEM;
-	pr_info("double_free: freeing a 64-byte object twice\n");
+	pr_info("%s: freeing a 64-byte object twice\n", __func__);
 	kfree(p);
+	OPTIMIZER_HIDE_VAR(p);
 	kfree(p);
 	return 0;
 }
@@ -64,7 +67,7 @@ static int kfence_read(void)
 {
 	unsigned long deadline = jiffies + 20 * HZ;
 	unsigned int tries;
-	volatile u8 *p;
+	u8 *p;
 	u8 byte;
 
 	/*
@@ -75,15 +78,15 @@ static int kfence_read(void)
 		p = kmalloc(32, GFP_KERNEL);
 		if (!p)
 			return -ENOMEM;
-		if (!is_kfence_address((void *)p)) {
-			kfree((void *)p);
+		if (!is_kfence_address(p)) {
+			kfree(p);
 			p = NULL;
 			usleep_range(100, 200);
 		}
 	}
 	if (!p) {
-		pr_err("kfence_read: KFENCE sampled none of %u allocations in 20 s; is kfence.sample_interval set?\n",
-		       tries);
+		pr_err("%s: KFENCE sampled none of %u allocations in 20 s; is kfence.sample_interval set?\n",
+		       __func__, tries);
 		return -ENODEV;
 	}
 	/*
@@ -91,13 +94,11 @@ static int kfence_read(void)
 	 * end: read the byte there. (At the other end lie canary bytes, which
 	 * KFENCE checks on free and only for writes.)
 	 */
-	pr_info("kfence_read: reading 1 byte past a KFENCE object (try %u)\n", tries);
-	if (offset_in_page((void *)p) == 0)
-		byte = p[-1];
-	else
-		byte = p[32];
-	pr_info("kfence_read: read 0x%02x\n", byte);
-	kfree((void *)p);
+	pr_info("%s: reading the byte beyond a KFENCE object (allocation %u)\n", __func__, tries);
+	OPTIMIZER_HIDE_VAR(p);
+	byte = READ_ONCE(p[offset_in_page(p) == 0 ? -1 : 32]);
+	pr_info("%s: read 0x%02x\n", __func__, byte);
+	kfree(p);
 	return 0;
 }
 

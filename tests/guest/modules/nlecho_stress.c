@@ -50,11 +50,21 @@ static const char payload[] = "nlecho_stress";
 static void count(struct outcome *o, int err)
 {
 	switch (err) {
-	case 0: atomic64_inc(&o->ok); break;
-	case -ECONNREFUSED: atomic64_inc(&o->refused); break;
-	case -EAGAIN: atomic64_inc(&o->again); break;
-	case -ENOMEM: atomic64_inc(&o->nomem); break;
-	default: atomic64_inc(&o->other); break;
+	case 0:
+		atomic64_inc(&o->ok);
+		break;
+	case -ECONNREFUSED:
+		atomic64_inc(&o->refused);
+		break;
+	case -EAGAIN:
+		atomic64_inc(&o->again);
+		break;
+	case -ENOMEM:
+		atomic64_inc(&o->nomem);
+		break;
+	default:
+		atomic64_inc(&o->other);
+		break;
 	}
 }
 
