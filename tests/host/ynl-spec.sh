@@ -23,14 +23,9 @@ wire=module/wire.rs
 [ -f "$pyynl/lib/nlspec.py" ] && [ -f "$pyynl/ynl_gen_c.py" ] \
   || die "no YNL tools in $pyynl: $KREL's kernel source predates tools/net/ynl/pyynl"
 
-tmp=$(mktemp -d /tmp/nlecho-ynl.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-check() {
-  local name=$1; shift
-  if "$@" >"$tmp/check" 2>&1; then echo "PASS: $name"
-  else tail -n 20 "$tmp/check"; echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
+# check, and $logs as the scratch directory.
+. tests/harness.sh
+tmp=$logs
 
 # The kernel's schema, with python3-jsonschema as the kernel's tools use it.
 schema_valid() {
