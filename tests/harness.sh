@@ -26,10 +26,12 @@ checks() {
 # so do a run whose console never reached us (no status line in it) and a
 # kernel error report (vm-run's status 126).
 guest() {
-  local what=$1 rc=0; shift
+  local what=$1 rc=0 why; shift
   scripts/vm-run "$@" 2>&1 | tee "$logs/vm" || rc=$?
   if ! grep -q '^vm-run-[0-9a-f]*: exit [0-9]*' "$logs/vm"; then
-    echo "FAIL: the output of $what was lost (vm-run status $rc)"
+    # vm-run's last word says why, in the line CI's summary repeats.
+    why=$(sed -n 's/^vm-run: //p' "$logs/vm" | tail -n1)
+    echo "FAIL: the output of $what was lost (vm-run status $rc${why:+: $why})"
   elif [ "$rc" -eq 126 ]; then
     echo "FAIL: the guest kernel reported errors during $what (listed above)"
   elif [ "$rc" -ne 0 ] && ! grep -q '^FAIL: \|^test .* FAILED$' "$logs/vm"; then
