@@ -20,17 +20,17 @@ check "nlecho hello round trip" sh -c 'nlecho hello | grep -q "^received \"Hello
 
 # The Rust tests against the live module print their own libtest lines.
 # Those named for other module parameters run alone below.
-/root/kernel_tests --ignored --test-threads=2 --skip groups_1024 --skip classic_notify_1 2>&1 | grep -v '^$'
+/root/kernel_tests --test-threads=2 --skip groups_1024 --skip classic_notify_1 2>&1 | grep -v '^$'
 
 # Hostile input; one at a time, as they compare the module's counters.
 # --show-output keeps the counts each scenario sent in the log.
-/root/hostile_tests --ignored --test-threads=1 --show-output 2>&1 | grep -v '^$'
+/root/hostile_tests --test-threads=1 --show-output 2>&1 | grep -v '^$'
 
 # with_params PARAMS TEST: runs the Rust test TEST alone with nlecho loaded
 # with PARAMS, then reloads nlecho with its defaults.
 with_params() {
   rmmod nlecho && insmod $KO $1 || return 1
-  /root/kernel_tests --ignored --exact "$2" --nocapture; rc=$?
+  /root/kernel_tests --exact "$2" --nocapture; rc=$?
   rmmod nlecho && insmod $KO && return $rc
 }
 check "groups=1024: the GET_GROUP dump spans several datagrams and stays consistent" \
@@ -92,7 +92,7 @@ check "protocol=29 while c_echo serves it is refused as in use in dmesg" in_use
 malformed_counted() {
   insmod $KO || return 1
   mark
-  out=$(/root/kernel_tests --ignored --exact malformed_datagrams_are_dropped_after_their_valid_prefix --nocapture 2>&1)
+  out=$(/root/kernel_tests --exact malformed_datagrams_are_dropped_after_their_valid_prefix --nocapture 2>&1)
   echo "$out"
   sent=$(echo "$out" | sed -n 's/^NLECHO_MALFORMED_SENT=//p')
   rmmod nlecho || return 1

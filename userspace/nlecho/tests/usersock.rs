@@ -20,9 +20,7 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for something that must not arrive.
 const SILENCE: Duration = Duration::from_millis(100);
 
-#[path = "common/silence.rs"]
-mod silence;
-use silence::assert_silent;
+use common::silence::assert_silent;
 
 fn open(groups: &[u32]) -> Socket {
     let mut s = Socket::open(USERSOCK).expect("NETLINK_USERSOCK socket");

@@ -9,9 +9,7 @@ use nlecho::wire::{
     Malformed, Messages, Notify, Policy, Stats, POLICY_BROADCAST, POLICY_GET_GROUP, POLICY_NONE,
 };
 
-#[path = "common/rng.rs"]
-mod rng;
-use rng::Rng;
+use common::rng::Rng;
 
 /// Every attribute of `payload`, or the first malformed one.
 fn collect_attrs(payload: &[u8]) -> Result<Vec<Attr<'_>>, BadAttr> {

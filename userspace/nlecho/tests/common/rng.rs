@@ -9,6 +9,9 @@ impl Rng {
         Rng(seed.max(1))
     }
 
+    /// The next number. Not `Iterator::next`: the sequence never ends, and
+    /// the tests draw single numbers, bounds and byte strings from it.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;

@@ -1,6 +1,6 @@
 //! Tests against the real module. They need nlecho.ko loaded on protocol 30
-//! and root, so they are ignored on the host; `make test` runs them in the
-//! QEMU guest with `--ignored`.
+//! and root, so they build only with `--features guest`; `make test` runs
+//! them in the QEMU guest.
 //!
 //! Tests run in parallel threads. Those that need the module's counters to
 //! themselves take [`exclusive`]; every other test holds [`shared`] while
@@ -27,12 +27,8 @@ use nlecho::wire::{
 };
 use nlecho::{Client, Direction, Error, Socket};
 
-#[path = "common/message.rs"]
-mod message;
-use message::message;
-#[path = "common/silence.rs"]
-mod silence;
-use silence::assert_silent;
+use common::message::message;
+use common::silence::assert_silent;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for something that must not arrive.
@@ -115,7 +111,6 @@ fn notify_data(data: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn hello_round_trip() {
     let _shared = shared();
     let mut c = client();
@@ -128,7 +123,6 @@ fn hello_round_trip() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn echoes_every_payload_size_up_to_the_maximum() {
     let _shared = shared();
     let mut c = client();
@@ -156,7 +150,6 @@ fn echoes_every_payload_size_up_to_the_maximum() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn classic_type_zero_is_answered_with_done() {
     let _shared = shared();
     let mut c = client();
@@ -171,7 +164,6 @@ fn classic_type_zero_is_answered_with_done() {
 /// libnl's defaults add `NLM_F_REQUEST | NLM_F_ACK` to type 0: the DONE is
 /// final, no ACK follows it.
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn classic_type_zero_with_request_and_ack_gets_only_the_done() {
     let _shared = shared();
     let mut sock = raw_socket(0);
@@ -210,7 +202,6 @@ fn classic_type_zero_with_request_and_ack_gets_only_the_done() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn sequence_numbers_are_echoed() {
     let _shared = shared();
     let sock = raw_socket(0);
@@ -227,7 +218,6 @@ fn sequence_numbers_are_echoed() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn several_messages_in_one_sendmsg_are_answered_in_order() {
     let _shared = shared();
     let sock = raw_socket(0);
@@ -263,7 +253,6 @@ fn several_messages_in_one_sendmsg_are_answered_in_order() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn ack_flag_gets_an_ack_after_the_echo() {
     let _shared = shared();
     let sock = raw_socket(0);
@@ -290,7 +279,6 @@ fn ack_flag_gets_an_ack_after_the_echo() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn unknown_type_gets_eopnotsupp() {
     let _shared = shared();
     let mut c = client();
@@ -326,7 +314,6 @@ fn oversized(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn oversized_request_gets_emsgsize_with_the_request_echoed() {
     // Exclusive: a RESET_STATS that got through would zero shared counters.
     let _exclusive = exclusive();
@@ -372,7 +359,6 @@ fn oversized_request_gets_emsgsize_with_the_request_echoed() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn replies_go_to_the_sending_socket_not_to_nlmsg_pid() {
     let _shared = shared();
     let victim = {
@@ -392,7 +378,6 @@ fn replies_go_to_the_sending_socket_not_to_nlmsg_pid() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn fixed_port_binding_works_like_classic_clients() {
     let _shared = shared();
     let sock = raw_socket(4242);
@@ -409,7 +394,6 @@ fn fixed_port_binding_works_like_classic_clients() {
 /// the first bad one are still answered. Prints how many malformed datagrams
 /// it sent, for the suite to compare with the module's counter.
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn malformed_datagrams_are_dropped_after_their_valid_prefix() {
     let _shared = shared();
     let mut sock = raw_socket(0);
@@ -512,7 +496,6 @@ fn only_message(data: &[u8]) -> (Header, Vec<u8>) {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn ack_follows_the_reply_with_error_0_and_the_request_header() {
     let _shared = shared();
     let mut c = client();
@@ -538,7 +521,6 @@ fn ack_follows_the_reply_with_error_0_and_the_request_header() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn skipped_messages_are_still_acknowledged() {
     let _shared = shared();
     let mut c = client();
@@ -555,7 +537,6 @@ fn skipped_messages_are_still_acknowledged() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn unknown_type_gets_eopnotsupp_with_the_whole_request_echoed() {
     let _shared = shared();
     let mut sock = raw_socket(0);
@@ -598,7 +579,6 @@ fn unknown_type_gets_eopnotsupp_with_the_whole_request_echoed() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn netlink_cap_ack_caps_errors_to_the_request_header() {
     let _shared = shared();
     let bad = message(0x1f, REQ, 5, &pattern(40));
@@ -652,7 +632,6 @@ fn netlink_cap_ack_caps_errors_to_the_request_header() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn errors_and_acks_carry_the_requesters_port() {
     let _shared = shared();
     let sock = raw_socket(4243);
@@ -682,7 +661,6 @@ fn errors_and_acks_carry_the_requesters_port() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn each_policy_violation_gets_einval_with_its_extended_ack() {
     let _shared = shared();
     let mut c = client();
@@ -850,7 +828,6 @@ fn each_policy_violation_gets_einval_with_its_extended_ack() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn groups_outside_the_range_get_erange_pointing_at_group() {
     let _shared = shared();
     let mut c = client();
@@ -904,7 +881,6 @@ fn groups_outside_the_range_get_erange_pointing_at_group() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn unknown_attributes_are_refused_only_with_netlink_get_strict_chk() {
     let _shared = shared();
     let mut lenient = client();
@@ -982,7 +958,6 @@ fn unknown_attributes_are_refused_only_with_netlink_get_strict_chk() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn a_dump_flag_on_a_command_without_a_dump_gets_eopnotsupp() {
     let _shared = shared();
     let mut c = client();
@@ -1034,7 +1009,6 @@ fn check_group_message(m: &wire::Message<'_>) -> GroupInfo {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn get_group_as_a_do_answers_one_group() {
     let _shared = shared();
     let sock = raw_socket(0);
@@ -1105,7 +1079,6 @@ fn receive_dump(sock: &Socket, seq: u32) -> (Vec<GroupInfo>, usize) {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn get_group_dump_lists_every_group_then_done_and_no_ack() {
     let _shared = shared();
     let mut sock = raw_socket(0);
@@ -1151,7 +1124,6 @@ fn get_group_dump_lists_every_group_then_done_and_no_ack() {
 /// Needs nlecho loaded with `groups=1024`: tests/guest/suite.sh does so and
 /// runs this test alone.
 #[test]
-#[ignore = "needs nlecho.ko groups=1024; run alone by tests/guest/suite.sh"]
 fn with_groups_1024_the_dump_spans_several_datagrams_and_stays_consistent() {
     let _exclusive = exclusive();
     const GROUPS: u32 = 1024;
@@ -1220,7 +1192,6 @@ fn with_groups_1024_the_dump_spans_several_datagrams_and_stays_consistent() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn stats_reply_has_pad_attributes_and_aligned_u64s() {
     let _shared = shared();
     let sock = raw_socket(0);
@@ -1250,7 +1221,6 @@ fn stats_reply_has_pad_attributes_and_aligned_u64s() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn sequence_numbers_wrap_and_are_matched() {
     let _shared = shared();
     let mut c = client();
@@ -1265,7 +1235,6 @@ fn sequence_numbers_wrap_and_are_matched() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn a_batch_of_64_messages_in_one_datagram_is_answered_in_order() {
     let _shared = shared();
     let sock = raw_socket(0);
@@ -1290,7 +1259,6 @@ fn a_batch_of_64_messages_in_one_datagram_is_answered_in_order() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn a_group_listener_gets_notify_with_the_group_and_the_data() {
     let _shared = shared();
     let sock = listener(&[14]);
@@ -1309,7 +1277,6 @@ fn a_group_listener_gets_notify_with_the_group_and_the_data() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn broadcast_reaches_every_member_of_its_group_only() {
     let _shared = shared();
     let mut members: Vec<Socket> = (0..3).map(|_| listener(&[5])).collect();
@@ -1338,7 +1305,6 @@ fn broadcast_reaches_every_member_of_its_group_only() {
 /// Needs nlecho loaded with `classic_notify=1`: tests/guest/suite.sh does
 /// so and runs this test alone.
 #[test]
-#[ignore = "needs nlecho.ko classic_notify=1; run alone by tests/guest/suite.sh"]
 fn with_classic_notify_1_notifications_are_classic_done() {
     let _shared = shared();
     let joined = listener(&[5]);
@@ -1362,7 +1328,6 @@ fn with_classic_notify_1_notifications_are_classic_done() {
 /// sender must set (`nlmsg_multicast()` does; bare `netlink_broadcast()`
 /// does not).
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn kernel_broadcasts_carry_their_group() {
     let _shared = shared();
     let joined = listener(&[12]);
@@ -1380,7 +1345,6 @@ fn kernel_broadcasts_carry_their_group() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn leaving_a_group_stops_its_messages() {
     let _shared = shared();
     let mut sock = listener(&[11]);
@@ -1392,7 +1356,6 @@ fn leaving_a_group_stops_its_messages() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn groups_report_listeners_and_sent_after_broadcasts() {
     let _shared = shared();
     let mut c = client();
@@ -1440,7 +1403,6 @@ fn drain_overrun(sock: &mut Socket) -> (u32, u64) {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn misses_of_a_listener_with_broadcast_error_count_as_dropped() {
     let _shared = shared();
     let mut c = client();
@@ -1482,7 +1444,6 @@ fn misses_of_a_listener_with_broadcast_error_count_as_dropped() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn user_sockets_unicast_to_each_other() {
     let _shared = shared();
     let a = raw_socket(0);
@@ -1508,7 +1469,6 @@ fn user_sockets_unicast_to_each_other() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn user_sockets_multicast_to_a_group() {
     let _shared = shared();
     let mut sender = raw_socket(0);
@@ -1537,7 +1497,6 @@ fn user_sockets_multicast_to_a_group() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn an_overrun_is_reported_once_and_the_listener_goes_on() {
     let _shared = shared();
     let mut sock = listener(&[9]);
@@ -1598,7 +1557,6 @@ fn drop_net_admin_in_this_thread() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn without_cap_net_admin_privileged_commands_get_eperm() {
     let _shared = shared();
     let peer = raw_socket(0);
@@ -1640,7 +1598,6 @@ fn without_cap_net_admin_privileged_commands_get_eperm() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn counters_account_exactly_for_what_was_sent() {
     let _exclusive = exclusive();
     let mut c = client();
@@ -1688,7 +1645,6 @@ fn counters_account_exactly_for_what_was_sent() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn a_capture_holds_every_datagram_sent_and_received() {
     let _shared = shared();
     let path = std::env::temp_dir().join(format!("nlecho-kernel-{}.pcap", std::process::id()));

@@ -19,12 +19,8 @@ use nlecho::wire::{
 };
 use nlecho::{Client, Socket};
 
-#[path = "common/message.rs"]
-mod message;
-use message::message;
-#[path = "common/rng.rs"]
-mod rng;
-use rng::Rng;
+use common::message::message;
+use common::rng::Rng;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 const CLIENTS: usize = 8;
@@ -463,7 +459,6 @@ fn scenario(label: &str, run: impl FnOnce() -> Stats) -> Stats {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn malformed_forms_from_one_client() {
     scenario("malformed forms, 1 client", || {
         send_all(&open(), &malformed_forms())
@@ -471,7 +466,6 @@ fn malformed_forms_from_one_client() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn malformed_forms_from_one_strict_client() {
     let forms = malformed_forms();
     let mut lenient = Stats::default();
@@ -491,7 +485,6 @@ fn malformed_forms_from_one_strict_client() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn malformed_forms_from_eight_clients() {
     scenario("malformed forms, 8 clients x 50", || {
         concurrently(|_| (0..50).flat_map(|_| malformed_forms()).collect())
@@ -499,7 +492,6 @@ fn malformed_forms_from_eight_clients() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn random_and_mutated_frames_from_eight_clients() {
     let frames = random_frames();
     let label = format!("{frames} random frames, {CLIENTS} clients");
@@ -519,7 +511,6 @@ fn random_and_mutated_frames_from_eight_clients() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn largest_datagram_the_socket_accepts() {
     scenario("largest datagram", || {
         let sock = open();
@@ -552,7 +543,6 @@ fn largest_datagram_the_socket_accepts() {
 }
 
 #[test]
-#[ignore = "needs nlecho.ko; run in QEMU by make test"]
 fn a_client_that_never_reads_does_not_stall_the_module() {
     let sent = 2000;
     let moved = scenario("never-reading client", || {
