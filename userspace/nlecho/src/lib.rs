@@ -20,6 +20,6 @@ pub mod sockopt;
 mod tap;
 
 pub use client::{Client, Dump, Exchange, Reply, NLM_F_DUMP_INTR};
-pub use error::{Error, Result};
+pub use error::{Error, Op, Result};
 pub use socket::{Datagram, Received, Socket, MAX_SEND_GROUP};
 pub use tap::{Direction, Tap, Tapped};

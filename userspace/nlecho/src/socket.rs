@@ -17,16 +17,11 @@ use nix::sys::socket::{
 };
 use nix::sys::time::{TimeVal, TimeValLike};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Op, Result};
 use crate::sockopt::{
     AddMembership, BroadcastError, CapAck, DropMembership, ExtAck, PktInfo, StrictCheck,
 };
 use crate::tap::{Direction, Tap, Tapped};
-
-// Names of the calls whose errors get protocol hints (see error.rs).
-pub(crate) const OP_BIND: &str = "bind";
-pub(crate) const OP_JOIN: &str = "setsockopt(NETLINK_ADD_MEMBERSHIP)";
-pub(crate) const OP_SEND_PEER: &str = "sendmsg to a user port or group";
 
 /// Groups a user socket can send to: those of `nl_groups`' 32-bit mask.
 pub const MAX_SEND_GROUP: u32 = 32;
@@ -83,7 +78,7 @@ impl Socket {
     /// registered the protocol.
     pub fn open(protocol: u32) -> Result<Self> {
         let proto = libc::c_int::try_from(protocol).map_err(|_| Error::Sys {
-            op: "socket",
+            op: Op::Open,
             errno: Errno::EINVAL,
         })?;
         // SAFETY: socket() takes no pointers; it returns a new descriptor or -1.
@@ -93,7 +88,7 @@ impl Socket {
             return Err(match Errno::last() {
                 Errno::EPROTONOSUPPORT => Error::ModuleNotLoaded { protocol },
                 errno => Error::Sys {
-                    op: "socket",
+                    op: Op::Open,
                     errno,
                 },
             });
@@ -117,13 +112,12 @@ impl Socket {
     /// Binds to `port` (0: let the kernel pick one) and joins the groups in
     /// the `groups` bit mask.
     pub fn bind(&self, port: u32, groups: u32) -> Result<()> {
-        bind(self.fd.as_raw_fd(), &NetlinkAddr::new(port, groups)).map_err(Error::sys(OP_BIND))
+        bind(self.fd.as_raw_fd(), &NetlinkAddr::new(port, groups)).map_err(Error::sys(Op::Bind))
     }
 
     /// The port id the socket is bound to.
     pub fn port(&self) -> Result<u32> {
-        let addr: NetlinkAddr =
-            getsockname(self.fd.as_raw_fd()).map_err(Error::sys("getsockname"))?;
+        let addr: NetlinkAddr = getsockname(self.fd.as_raw_fd()).map_err(Error::sys(Op::Port))?;
         Ok(addr.pid())
     }
 
@@ -139,35 +133,34 @@ impl Socket {
             });
         }
         self.set_pktinfo(true)?;
-        setsockopt(&self.fd, AddMembership, &group).map_err(Error::sys(OP_JOIN))
+        setsockopt(&self.fd, AddMembership, &group).map_err(Error::sys(Op::Join))
     }
 
     /// Leaves multicast `group` (`NETLINK_DROP_MEMBERSHIP`).
     pub fn leave(&self, group: u32) -> Result<()> {
-        setsockopt(&self.fd, DropMembership, &group)
-            .map_err(Error::sys("setsockopt(NETLINK_DROP_MEMBERSHIP)"))
+        setsockopt(&self.fd, DropMembership, &group).map_err(Error::sys(Op::Leave))
     }
 
     /// Asks for extended ACK attributes on kernel errors (`NETLINK_EXT_ACK`).
     pub fn set_ext_ack(&self, on: bool) -> Result<()> {
-        setsockopt(&self.fd, ExtAck, &on).map_err(Error::sys("setsockopt(NETLINK_EXT_ACK)"))
+        setsockopt(&self.fd, ExtAck, &on).map_err(Error::sys(Op::SetOption("NETLINK_EXT_ACK")))
     }
 
     /// Whether `NETLINK_EXT_ACK` is on.
     pub fn ext_ack(&self) -> Result<bool> {
-        getsockopt(&self.fd, ExtAck).map_err(Error::sys("getsockopt(NETLINK_EXT_ACK)"))
+        getsockopt(&self.fd, ExtAck).map_err(Error::sys(Op::GetOption("NETLINK_EXT_ACK")))
     }
 
     /// Makes errors echo only the request's header, flagged `NLM_F_CAPPED`
     /// (`NETLINK_CAP_ACK`); off, the default, they echo the whole request.
     /// Acknowledgements (error 0) always echo the header only.
     pub fn set_cap_ack(&self, on: bool) -> Result<()> {
-        setsockopt(&self.fd, CapAck, &on).map_err(Error::sys("setsockopt(NETLINK_CAP_ACK)"))
+        setsockopt(&self.fd, CapAck, &on).map_err(Error::sys(Op::SetOption("NETLINK_CAP_ACK")))
     }
 
     /// Whether `NETLINK_CAP_ACK` is on.
     pub fn cap_ack(&self) -> Result<bool> {
-        getsockopt(&self.fd, CapAck).map_err(Error::sys("getsockopt(NETLINK_CAP_ACK)"))
+        getsockopt(&self.fd, CapAck).map_err(Error::sys(Op::GetOption("NETLINK_CAP_ACK")))
     }
 
     /// Asks for strict checking of this socket's requests
@@ -175,12 +168,13 @@ impl Socket {
     /// command does not take instead of ignoring them.
     pub fn set_strict_check(&self, on: bool) -> Result<()> {
         setsockopt(&self.fd, StrictCheck, &on)
-            .map_err(Error::sys("setsockopt(NETLINK_GET_STRICT_CHK)"))
+            .map_err(Error::sys(Op::SetOption("NETLINK_GET_STRICT_CHK")))
     }
 
     /// Whether `NETLINK_GET_STRICT_CHK` is on.
     pub fn strict_check(&self) -> Result<bool> {
-        getsockopt(&self.fd, StrictCheck).map_err(Error::sys("getsockopt(NETLINK_GET_STRICT_CHK)"))
+        getsockopt(&self.fd, StrictCheck)
+            .map_err(Error::sys(Op::GetOption("NETLINK_GET_STRICT_CHK")))
     }
 
     /// Makes the multicasts this socket misses, because its queue is full,
@@ -188,12 +182,12 @@ impl Socket {
     /// them in the group's `DROPPED`.
     pub fn set_broadcast_error(&self, on: bool) -> Result<()> {
         setsockopt(&self.fd, BroadcastError, &on)
-            .map_err(Error::sys("setsockopt(NETLINK_BROADCAST_ERROR)"))
+            .map_err(Error::sys(Op::SetOption("NETLINK_BROADCAST_ERROR")))
     }
 
     /// Reports the destination group of each datagram (`NETLINK_PKTINFO`).
     pub fn set_pktinfo(&self, on: bool) -> Result<()> {
-        setsockopt(&self.fd, PktInfo, &on).map_err(Error::sys("setsockopt(NETLINK_PKTINFO)"))?;
+        setsockopt(&self.fd, PktInfo, &on).map_err(Error::sys(Op::SetOption("NETLINK_PKTINFO")))?;
         self.pktinfo.store(on, Ordering::Relaxed);
         Ok(())
     }
@@ -201,7 +195,8 @@ impl Socket {
     /// Sets the receive buffer (`SO_RCVBUF`; the kernel doubles it and caps
     /// it at `net.core.rmem_max`).
     pub fn set_recv_buffer(&self, bytes: usize) -> Result<()> {
-        setsockopt(&self.fd, sockopt::RcvBuf, &bytes).map_err(Error::sys("setsockopt(SO_RCVBUF)"))
+        setsockopt(&self.fd, sockopt::RcvBuf, &bytes)
+            .map_err(Error::sys(Op::SetOption("SO_RCVBUF")))
     }
 
     /// Makes receives give up with [`Error::Timeout`] after `timeout`
@@ -213,7 +208,7 @@ impl Socket {
             sockopt::ReceiveTimeout,
             &TimeVal::microseconds(micros),
         )
-        .map_err(Error::sys("setsockopt(SO_RCVTIMEO)"))?;
+        .map_err(Error::sys(Op::SetOption("SO_RCVTIMEO")))?;
         self.timeout = Some(timeout);
         Ok(())
     }
@@ -249,7 +244,7 @@ impl Socket {
         taps.iter_mut().try_for_each(|t| t.datagram(&seen))
     }
 
-    fn send_addr(&self, datagram: &[u8], addr: &NetlinkAddr, op: &'static str) -> Result<()> {
+    fn send_addr(&self, datagram: &[u8], addr: &NetlinkAddr, op: Op) -> Result<()> {
         let sent = sendmsg(
             self.fd.as_raw_fd(),
             &[IoSlice::new(datagram)],
@@ -260,7 +255,7 @@ impl Socket {
         .map_err(Error::sys(op))?;
         if sent != datagram.len() {
             return Err(Error::Sys {
-                op: "sendmsg (short write)",
+                op: Op::ShortSend,
                 errno: Errno::EMSGSIZE,
             });
         }
@@ -269,7 +264,11 @@ impl Socket {
 
     /// Sends one datagram to `port` (0: the kernel).
     pub fn send_to(&self, datagram: &[u8], port: u32) -> Result<()> {
-        let op = if port == 0 { "sendmsg" } else { OP_SEND_PEER };
+        let op = if port == 0 {
+            Op::SendToKernel
+        } else {
+            Op::SendToPeer
+        };
         self.send_addr(datagram, &NetlinkAddr::new(port, 0), op)?;
         self.tap(Direction::Sent, port, None, datagram)
     }
@@ -285,7 +284,7 @@ impl Socket {
             });
         }
         let addr = NetlinkAddr::new(0, 1 << (group - 1));
-        match self.send_addr(datagram, &addr, OP_SEND_PEER) {
+        match self.send_addr(datagram, &addr, Op::SendToPeer) {
             // The multicast went out before the unicast to port 0 failed:
             // a protocol without a kernel socket (NETLINK_USERSOCK).
             Ok(())
@@ -353,7 +352,7 @@ impl Socket {
                 Errno::ENOBUFS => Error::Overrun,
                 Errno::EINTR => Error::Interrupted,
                 errno => Error::Sys {
-                    op: "recvmsg",
+                    op: Op::Recv,
                     errno,
                 },
             })?;
