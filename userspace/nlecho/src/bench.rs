@@ -130,7 +130,7 @@ fn open(protocol: u32, groups: u32) -> Result<Socket> {
         .map_err(Error::sys(Op::SetOption("SO_SNDBUFFORCE")))?;
     setsockopt(&sock, sockopt::RcvBufForce, &BUFFER)
         .map_err(Error::sys(Op::SetOption("SO_RCVBUFFORCE")))?;
-    sock.set_timeout(IDLE)?;
+    sock.set_timeout(IDLE);
     Ok(sock)
 }
 

@@ -1,12 +1,12 @@
 //! Request/reply exchanges with the kernel socket of a protocol: one
 //! request and its answer, or a dump.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::ack;
 use crate::error::{Error, Result};
 use crate::frame;
-use crate::socket::Socket;
+use crate::socket::{deadline, Socket};
 use crate::tap::Tap;
 use crate::wire::{self, GroupInfo, Header, Message, Stats};
 
@@ -207,7 +207,7 @@ pub struct Client {
 
 impl Client {
     /// Opens a socket on `protocol`, binds it, and waits at most `timeout`
-    /// for each answer.
+    /// for each answer (zero: for ever).
     pub fn connect(protocol: u32, timeout: Duration) -> Result<Self> {
         let socket = Socket::open(protocol)?;
         socket.bind(0, 0)?;
@@ -215,8 +215,7 @@ impl Client {
     }
 
     /// A client over a bound `socket`.
-    pub fn new(mut socket: Socket, timeout: Duration) -> Result<Self> {
-        socket.set_timeout(timeout)?;
+    pub fn new(socket: Socket, timeout: Duration) -> Result<Self> {
         socket.set_ext_ack(true)?;
         let port = socket.port()?;
         Ok(Client {
@@ -233,7 +232,8 @@ impl Client {
         self.port
     }
 
-    /// The underlying socket, for exchanges this type does not model and
+    /// The underlying socket, for exchanges this type does not model (its
+    /// receives wait as [`Socket::set_timeout`] says, not as the client) and
     /// for its options ([`Socket::set_cap_ack`], [`Socket::set_strict_check`]).
     pub fn socket(&self) -> &Socket {
         &self.socket
@@ -347,56 +347,38 @@ impl Client {
     }
 
     /// Receives the kernel's messages for `seq` and hands each to `into`
-    /// until it says [`Flow::Stop`] or fails; other traffic is skipped,
-    /// within the overall timeout.
+    /// until it says [`Flow::Stop`] or fails; other traffic is skipped.
+    /// All of it within one deadline, so unrelated traffic does not extend
+    /// the wait, and a signal that interrupts it does not cut it short.
     fn collect(&mut self, seq: u32, into: &mut impl Collect) -> Result<()> {
-        let result = self.collect_within_timeout(seq, into);
-        // Leave the whole timeout for the next request, or a caller's own
-        // receive on `socket()`; the exchange's error is the one to report.
-        let restored = if self.socket.timeout() == Some(self.timeout) {
-            Ok(())
-        } else {
-            self.socket.set_timeout(self.timeout)
-        };
-        result.and(restored)
-    }
-
-    fn collect_within_timeout(&mut self, seq: u32, into: &mut impl Collect) -> Result<()> {
-        let timeout = self.timeout;
-        let started = Instant::now();
+        let deadline = deadline(self.timeout);
         loop {
-            // Later receives wait only for what is left, so the error names
-            // the whole timeout rather than the socket's current one.
-            let got = self.socket.recv(&mut self.buf).map_err(|e| match e {
-                Error::Timeout { .. } => Error::Timeout { after: timeout },
-                e => e,
-            })?;
+            let got = match self.socket.recv_until(&mut self.buf, deadline) {
+                Ok(Some(got)) => got,
+                Ok(None) => {
+                    return Err(Error::Timeout {
+                        after: self.timeout,
+                    })
+                }
+                Err(Error::Interrupted) => continue,
+                Err(e) => return Err(e),
+            };
             // Answers come from the kernel, unicast; never a notification.
-            if got.from_port == 0 && got.group.is_none() {
-                let mut new_datagram = true;
-                for msg in wire::Messages::new(&self.buf[..got.len]) {
-                    let msg = msg.map_err(Error::Malformed)?;
-                    let h = msg.header;
-                    if h.seq != seq || (h.pid != 0 && h.pid != self.port) {
-                        continue;
-                    }
-                    let flow = into.take(&msg, new_datagram)?;
-                    new_datagram = false;
-                    if flow == Flow::Stop {
-                        return Ok(());
-                    }
-                }
+            if got.from_port != 0 || got.group.is_some() {
+                continue;
             }
-            // Unrelated traffic must not extend the wait: the next receive
-            // gets only the time left (zero waits forever).
-            if !timeout.is_zero() {
-                let left = timeout.saturating_sub(started.elapsed());
-                if left.is_zero() {
-                    return Err(Error::Timeout { after: timeout });
+            let mut new_datagram = true;
+            for msg in wire::Messages::new(&self.buf[..got.len]) {
+                let msg = msg.map_err(Error::Malformed)?;
+                let h = msg.header;
+                if h.seq != seq || (h.pid != 0 && h.pid != self.port) {
+                    continue;
                 }
-                // SO_RCVTIMEO rounds to microseconds, and 0 means forever.
-                self.socket
-                    .set_timeout(left.max(Duration::from_micros(1)))?;
+                let flow = into.take(&msg, new_datagram)?;
+                new_datagram = false;
+                if flow == Flow::Stop {
+                    return Ok(());
+                }
             }
         }
     }
@@ -415,6 +397,7 @@ fn group_info(reply: &Reply) -> Result<GroupInfo> {
 #[cfg(test)]
 mod tests {
     use std::thread;
+    use std::time::Instant;
 
     use nix::errno::Errno;
 
@@ -685,6 +668,5 @@ mod tests {
             waited >= timeout && waited < timeout + Duration::from_millis(200),
             "waited {waited:?}"
         );
-        assert_eq!(client.socket().timeout(), Some(timeout), "restored");
     }
 }

@@ -8,14 +8,14 @@ use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{
     bind, getsockname, getsockopt, recvmsg, sendmsg, setsockopt, sockopt, ControlMessageOwned,
     MsgFlags, NetlinkAddr,
 };
-use nix::sys::time::{TimeVal, TimeValLike};
 
 use crate::error::{Error, Op, Result};
 use crate::sockopt::{
@@ -25,6 +25,15 @@ use crate::tap::{Direction, Tap, Tapped};
 
 /// Groups a user socket can send to: those of `nl_groups`' 32-bit mask.
 pub const MAX_SEND_GROUP: u32 = 32;
+
+/// The deadline `timeout` from now: `None`, waiting for ever, for zero (as
+/// for a socket's or a client's timeout) or beyond what `Instant` holds.
+pub(crate) fn deadline(timeout: Duration) -> Option<Instant> {
+    if timeout.is_zero() {
+        return None;
+    }
+    Instant::now().checked_add(timeout)
+}
 
 /// An `AF_NETLINK` datagram socket.
 pub struct Socket {
@@ -199,21 +208,15 @@ impl Socket {
             .map_err(Error::sys(Op::SetOption("SO_RCVBUF")))
     }
 
-    /// Makes receives give up with [`Error::Timeout`] after `timeout`
-    /// (zero: wait forever).
-    pub fn set_timeout(&mut self, timeout: Duration) -> Result<()> {
-        let micros = i64::try_from(timeout.as_micros()).unwrap_or(i64::MAX);
-        setsockopt(
-            &self.fd,
-            sockopt::ReceiveTimeout,
-            &TimeVal::microseconds(micros),
-        )
-        .map_err(Error::sys(Op::SetOption("SO_RCVTIMEO")))?;
-        self.timeout = Some(timeout);
-        Ok(())
+    /// Makes [`Socket::recv`], [`Socket::recv_owned`] and
+    /// [`Socket::peek_len`] give up with [`Error::Timeout`] after `timeout`
+    /// (zero: wait for ever, the default). The `_until` receives take their
+    /// own deadline instead.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = (!timeout.is_zero()).then_some(timeout);
     }
 
-    /// The receive timeout last set.
+    /// How long [`Socket::recv`] waits; `None`: for ever.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
     }
@@ -297,14 +300,26 @@ impl Socket {
         self.tap(Direction::Sent, 0, Some(group), datagram)
     }
 
-    /// Receives one datagram into `buf`.
+    /// Receives one datagram into `buf`, waiting until `deadline`
+    /// (`None`: for ever); `Ok(None)` once the deadline passed with nothing
+    /// received. The one receive the others are built on.
+    ///
+    /// A signal that interrupts the wait is [`Error::Interrupted`], so that
+    /// a caller can look at what its handler did; calling again with the
+    /// same deadline waits for the time left.
     ///
     /// A datagram larger than `buf` is an error, never silently cut: size
     /// `buf` to the largest datagram expected (`wire::MAX_MSG_LEN` for the
-    /// module's replies) or use [`Socket::recv_owned`].
-    pub fn recv(&self, buf: &mut [u8]) -> Result<Datagram> {
+    /// module's replies) or use [`Socket::recv_owned_until`].
+    pub fn recv_until(
+        &self,
+        buf: &mut [u8],
+        deadline: Option<Instant>,
+    ) -> Result<Option<Datagram>> {
         let cap = buf.len();
-        let got = self.recv_flags(buf, MsgFlags::empty())?;
+        let Some(got) = self.recv_flags_until(buf, MsgFlags::empty(), deadline)? else {
+            return Ok(None);
+        };
         if got.truncated {
             return Err(Error::Truncated { len: cap });
         }
@@ -314,48 +329,121 @@ impl Socket {
             got.dgram.group,
             &buf[..got.dgram.len],
         )?;
-        Ok(got.dgram)
+        Ok(Some(got.dgram))
     }
 
     /// The length of the next datagram, without taking it
-    /// (`MSG_PEEK | MSG_TRUNC`); waits like a receive.
-    pub fn peek_len(&self) -> Result<usize> {
-        let got = self.recv_flags(&mut [], MsgFlags::MSG_PEEK | MsgFlags::MSG_TRUNC)?;
-        Ok(got.dgram.len)
+    /// (`MSG_PEEK | MSG_TRUNC`), waiting until `deadline` like
+    /// [`Socket::recv_until`].
+    pub fn peek_len_until(&self, deadline: Option<Instant>) -> Result<Option<usize>> {
+        let flags = MsgFlags::MSG_PEEK | MsgFlags::MSG_TRUNC;
+        let got = self.recv_flags_until(&mut [], flags, deadline)?;
+        Ok(got.map(|got| got.dgram.len))
     }
 
-    /// Receives the next datagram whole, whatever its size: its length is
-    /// peeked first. Meant for one reader per socket; with two, the peeked
-    /// datagram may be another's.
-    pub fn recv_owned(&self) -> Result<Received> {
-        let mut data = vec![0; self.peek_len()?];
-        let got = self.recv(&mut data)?;
+    /// Receives the next datagram whole, whatever its size, waiting until
+    /// `deadline` like [`Socket::recv_until`]: its length is peeked first.
+    /// Meant for one reader per socket; with two, the peeked datagram may
+    /// be another's.
+    pub fn recv_owned_until(&self, deadline: Option<Instant>) -> Result<Option<Received>> {
+        let Some(len) = self.peek_len_until(deadline)? else {
+            return Ok(None);
+        };
+        let mut data = vec![0; len];
+        // Queued already: this takes it even if the deadline just passed.
+        let Some(got) = self.recv_until(&mut data, deadline)? else {
+            return Ok(None);
+        };
         data.truncate(got.len);
-        Ok(Received {
+        Ok(Some(Received {
             data,
             from_port: got.from_port,
             group: got.group,
-        })
+        }))
     }
 
-    fn recv_flags(&self, buf: &mut [u8], flags: MsgFlags) -> Result<Raw> {
+    /// [`Socket::recv_until`] within the socket's timeout
+    /// ([`Socket::set_timeout`]), after which it is [`Error::Timeout`].
+    pub fn recv(&self, buf: &mut [u8]) -> Result<Datagram> {
+        self.within_timeout(|deadline| self.recv_until(buf, deadline))
+    }
+
+    /// [`Socket::peek_len_until`] within the socket's timeout.
+    pub fn peek_len(&self) -> Result<usize> {
+        self.within_timeout(|deadline| self.peek_len_until(deadline))
+    }
+
+    /// [`Socket::recv_owned_until`] within the socket's timeout.
+    pub fn recv_owned(&self) -> Result<Received> {
+        self.within_timeout(|deadline| self.recv_owned_until(deadline))
+    }
+
+    /// Runs `recv` with the deadline of the socket's timeout; a passed
+    /// deadline is [`Error::Timeout`].
+    fn within_timeout<T>(
+        &self,
+        recv: impl FnOnce(Option<Instant>) -> Result<Option<T>>,
+    ) -> Result<T> {
+        let after = self.timeout.unwrap_or_default();
+        recv(deadline(after))?.ok_or(Error::Timeout { after })
+    }
+
+    /// `recvmsg()` with `flags` once a datagram is queued, or `None` once
+    /// `deadline` passed first. Each try does not block: `poll()` does the
+    /// waiting, so a datagram that is queued is taken whatever the time.
+    fn recv_flags_until(
+        &self,
+        buf: &mut [u8],
+        flags: MsgFlags,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Raw>> {
+        loop {
+            match self.recv_flags(buf, flags | MsgFlags::MSG_DONTWAIT) {
+                Ok(got) => return Ok(Some(got)),
+                Err(Errno::EAGAIN) => {}
+                Err(Errno::ENOBUFS) => return Err(Error::Overrun),
+                Err(Errno::EINTR) => return Err(Error::Interrupted),
+                Err(errno) => {
+                    return Err(Error::Sys {
+                        op: Op::Recv,
+                        errno,
+                    })
+                }
+            }
+            let timeout = match deadline {
+                None => PollTimeout::NONE,
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Ok(None);
+                    }
+                    // Rounded up to poll's milliseconds, so it never wakes
+                    // early and spins; beyond its range it wakes to wait on.
+                    let millis = left.as_nanos().div_ceil(1_000_000);
+                    PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX)
+                }
+            };
+            let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+            // Readable, an error to report (POLLERR, e.g. an overrun), or
+            // the time is up: the next try tells which.
+            poll(&mut fds, timeout).map_err(|errno| match errno {
+                Errno::EINTR => Error::Interrupted,
+                errno => Error::Sys {
+                    op: Op::Wait,
+                    errno,
+                },
+            })?;
+        }
+    }
+
+    fn recv_flags(&self, buf: &mut [u8], flags: MsgFlags) -> nix::Result<Raw> {
         let mut iov = [IoSliceMut::new(buf)];
         let mut cmsg = self
             .pktinfo
             .load(Ordering::Relaxed)
             .then(|| nix::cmsg_space!(u32));
-        let msg = recvmsg::<NetlinkAddr>(self.fd.as_raw_fd(), &mut iov, cmsg.as_deref_mut(), flags)
-            .map_err(|errno| match errno {
-                Errno::EAGAIN => Error::Timeout {
-                    after: self.timeout.unwrap_or_default(),
-                },
-                Errno::ENOBUFS => Error::Overrun,
-                Errno::EINTR => Error::Interrupted,
-                errno => Error::Sys {
-                    op: Op::Recv,
-                    errno,
-                },
-            })?;
+        let msg =
+            recvmsg::<NetlinkAddr>(self.fd.as_raw_fd(), &mut iov, cmsg.as_deref_mut(), flags)?;
         let (from_port, groups) = msg.address.map_or((0, 0), |a| (a.pid(), a.groups()));
         // Without NETLINK_PKTINFO, the mask shows groups 1-32.
         let mut group = (groups != 0).then(|| groups.trailing_zeros() + 1);

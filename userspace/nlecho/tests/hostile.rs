@@ -360,7 +360,7 @@ fn open() -> Socket {
     let mut sock =
         Socket::open(wire::NETLINK_NLECHO).expect("nlecho.ko must be loaded on protocol 30");
     sock.bind(0, 0).unwrap();
-    sock.set_timeout(TIMEOUT).unwrap();
+    sock.set_timeout(TIMEOUT);
     sock
 }
 
