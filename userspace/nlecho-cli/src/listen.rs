@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use clap::Args;
 use nlecho::wire::Messages;
-use nlecho::{Error, Socket};
+use nlecho::{Error, Socket, Tapped, Transport};
 
 use crate::capture::{self, PcapArgs};
 use crate::exit::{Exit, OVERRUN};
@@ -68,6 +68,7 @@ pub fn receive(ctx: &Ctx, port: u32, groups: &[u32], args: &ReceiveArgs, what: &
         sock.set_recv_buffer(bytes)?;
     }
     let idle_limit = ctx.timeout.filter(|t| !t.is_zero());
+    let sock = Tapped::new(sock);
     capture::attach(&sock, ctx.verbose, args.pcap.path())?;
     signals::install()?;
     let joined = if groups.is_empty() {
@@ -79,7 +80,10 @@ pub fn receive(ctx: &Ctx, port: u32, groups: &[u32], args: &ReceiveArgs, what: &
     let note = |line: String| {
         let _ = writeln!(std::io::stderr(), "nlecho: {what}: {line}");
     };
-    note(format!("listening on port {}, {joined}", sock.port()?));
+    note(format!(
+        "listening on port {}, {joined}",
+        sock.socket().port()?
+    ));
 
     let (mut seen, mut overruns) = (0u64, 0u64);
     // Time spent waiting in empty receives, not wall time: a listener

@@ -15,7 +15,7 @@ use nix::sys::socket::{setsockopt, sockopt};
 
 use crate::error::{Error, Op, Result};
 use crate::frame::{self, Batch};
-use crate::socket::Socket;
+use crate::socket::{Socket, Transport};
 use crate::wire::{self, Header, Messages};
 
 /// Socket buffers large enough for a batch of 32 maximum-size messages.

@@ -6,8 +6,7 @@ use std::time::Duration;
 use crate::ack;
 use crate::error::{Error, Result};
 use crate::frame;
-use crate::socket::{deadline, Socket};
-use crate::tap::Tap;
+use crate::socket::{deadline, Socket, Transport};
 use crate::wire::{self, GroupInfo, Header, Message, Stats};
 
 /// On a dump's message: the data changed while the dump ran, so the dump
@@ -187,7 +186,7 @@ impl Collect for Dumping {
     }
 }
 
-/// A socket bound to a kernel-chosen port that sends requests to the kernel
+/// A transport bound to a kernel-chosen port that sends requests to the kernel
 /// and matches replies by sequence number and port, as libmnl does: only
 /// unicast datagrams from port 0, only messages with the request's
 /// `nlmsg_seq` and an `nlmsg_pid` of 0 or ours.
@@ -196,9 +195,12 @@ impl Collect for Dumping {
 /// message and the offending attribute ([`Error::Kernel`]), and leaves
 /// `NETLINK_CAP_ACK` and `NETLINK_GET_STRICT_CHK` off; set them on
 /// [`Client::socket`].
+///
+/// The transport is a [`Socket`], or a layer around one such as
+/// [`crate::Tapped`] ([`Client::map_transport`]).
 #[derive(Debug)]
-pub struct Client {
-    socket: Socket,
+pub struct Client<T = Socket> {
+    transport: T,
     port: u32,
     timeout: Duration,
     next_seq: u32,
@@ -213,13 +215,16 @@ impl Client {
         socket.bind(0, 0)?;
         Client::new(socket, timeout)
     }
+}
 
-    /// A client over a bound `socket`.
-    pub fn new(socket: Socket, timeout: Duration) -> Result<Self> {
+impl<T: Transport> Client<T> {
+    /// A client over `transport`, whose socket is bound.
+    pub fn new(transport: T, timeout: Duration) -> Result<Self> {
+        let socket = transport.socket();
         socket.set_ext_ack(true)?;
         let port = socket.port()?;
         Ok(Client {
-            socket,
+            transport,
             port,
             timeout,
             next_seq: 1,
@@ -236,12 +241,24 @@ impl Client {
     /// receives wait as [`Socket::set_timeout`] says, not as the client) and
     /// for its options ([`Socket::set_cap_ack`], [`Socket::set_strict_check`]).
     pub fn socket(&self) -> &Socket {
-        &self.socket
+        self.transport.socket()
     }
 
-    /// Shows every datagram of this client to `tap`.
-    pub fn add_tap(&self, tap: Box<dyn Tap>) {
-        self.socket.add_tap(tap);
+    /// The transport the client sends and receives through.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The same client over `layer` around its transport, such as
+    /// `Tapped::new`.
+    pub fn map_transport<U: Transport>(self, layer: impl FnOnce(T) -> U) -> Client<U> {
+        Client {
+            transport: layer(self.transport),
+            port: self.port,
+            timeout: self.timeout,
+            next_seq: self.next_seq,
+            buf: self.buf,
+        }
     }
 
     /// Makes the next request use sequence number `seq` (then `seq + 1`...).
@@ -341,7 +358,7 @@ impl Client {
             ..Header::default()
         };
         let out = frame::encode(header, payload)?;
-        self.socket.send_to(&out, 0)?;
+        self.transport.send_to(&out, 0)?;
         self.next_seq = seq.wrapping_add(1);
         Ok(seq)
     }
@@ -353,7 +370,7 @@ impl Client {
     fn collect(&mut self, seq: u32, into: &mut impl Collect) -> Result<()> {
         let deadline = deadline(self.timeout);
         loop {
-            let got = match self.socket.recv_until(&mut self.buf, deadline) {
+            let got = match self.transport.recv_until(&mut self.buf, deadline) {
                 Ok(Some(got)) => got,
                 Ok(None) => {
                     return Err(Error::Timeout {

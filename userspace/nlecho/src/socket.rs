@@ -1,4 +1,6 @@
-//! A netlink socket on any protocol number.
+//! The transport: what sends and receives datagrams ([`Transport`]), and
+//! its plain implementation, a netlink socket on any protocol number.
+//! Layers such as [`crate::Tapped`] wrap a transport; framing is elsewhere.
 //!
 //! nix's `socket()` takes a closed `SockProtocol` enum that has no room for
 //! custom protocols such as 30, so the descriptor comes from `libc::socket`;
@@ -7,7 +9,6 @@
 use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
@@ -21,13 +22,12 @@ use crate::error::{Error, Op, Result};
 use crate::sockopt::{
     AddMembership, BroadcastError, CapAck, DropMembership, ExtAck, PktInfo, StrictCheck,
 };
-use crate::tap::{Direction, Tap, Tapped};
 
 /// Groups a user socket can send to: those of `nl_groups`' 32-bit mask.
 pub const MAX_SEND_GROUP: u32 = 32;
 
-/// The deadline `timeout` from now: `None`, waiting for ever, for zero (as
-/// for a socket's or a client's timeout) or beyond what `Instant` holds.
+/// The deadline of a socket's or a client's `timeout` from now: `None`
+/// (wait for ever) for zero, and for a time beyond what `Instant` holds.
 pub(crate) fn deadline(timeout: Duration) -> Option<Instant> {
     if timeout.is_zero() {
         return None;
@@ -42,7 +42,6 @@ pub struct Socket {
     timeout: Option<Duration>,
     /// Whether `NETLINK_PKTINFO` is on, so receives ask for its cmsg.
     pktinfo: AtomicBool,
-    taps: Mutex<Vec<Box<dyn Tap>>>,
 }
 
 impl std::fmt::Debug for Socket {
@@ -80,6 +79,81 @@ pub struct Received {
     pub group: Option<u32>,
 }
 
+/// Sends and receives datagrams: a [`Socket`], or a layer around one such
+/// as [`crate::Tapped`]. Only [`Transport::recv_until`] waits; the other
+/// receives are built on it.
+pub trait Transport {
+    /// The socket underneath: its address, options and timeout.
+    fn socket(&self) -> &Socket;
+
+    /// Sends one datagram to `port` (0: the kernel).
+    fn send_to(&self, datagram: &[u8], port: u32) -> Result<()>;
+
+    /// Sends one datagram to the members of multicast `group` (1-32: user
+    /// sockets address groups with the `nl_groups` bit mask). The kernel
+    /// socket gets a copy too, as netlink unicasts to port 0 alongside.
+    fn send_to_group(&self, datagram: &[u8], group: u32) -> Result<()>;
+
+    /// Receives one datagram into `buf`, waiting until `deadline`
+    /// (`None`: for ever); `Ok(None)` once the deadline passed with nothing
+    /// received.
+    ///
+    /// A signal that interrupts the wait is [`Error::Interrupted`], so that
+    /// a caller can look at what its handler did; calling again with the
+    /// same deadline waits for the time left.
+    ///
+    /// A datagram larger than `buf` is an error, never silently cut: size
+    /// `buf` to the largest datagram expected (`wire::MAX_MSG_LEN` for the
+    /// module's replies) or use [`Transport::recv_owned_until`].
+    fn recv_until(&self, buf: &mut [u8], deadline: Option<Instant>) -> Result<Option<Datagram>>;
+
+    /// Receives the next datagram whole, whatever its size, waiting until
+    /// `deadline` like [`Transport::recv_until`]: its length is peeked
+    /// first. Meant for one reader per socket; with two, the peeked
+    /// datagram may be another's.
+    fn recv_owned_until(&self, deadline: Option<Instant>) -> Result<Option<Received>> {
+        let Some(len) = self.socket().peek_len_until(deadline)? else {
+            return Ok(None);
+        };
+        let mut data = vec![0; len];
+        // Queued already: this takes it even if the deadline just passed.
+        let Some(got) = self.recv_until(&mut data, deadline)? else {
+            return Ok(None);
+        };
+        data.truncate(got.len);
+        Ok(Some(Received {
+            data,
+            from_port: got.from_port,
+            group: got.group,
+        }))
+    }
+
+    /// [`Transport::recv_until`] within the socket's timeout
+    /// ([`Socket::set_timeout`]), after which it is [`Error::Timeout`].
+    fn recv(&self, buf: &mut [u8]) -> Result<Datagram> {
+        within(self.socket().timeout(), |deadline| {
+            self.recv_until(buf, deadline)
+        })
+    }
+
+    /// [`Transport::recv_owned_until`] within the socket's timeout.
+    fn recv_owned(&self) -> Result<Received> {
+        within(self.socket().timeout(), |deadline| {
+            self.recv_owned_until(deadline)
+        })
+    }
+}
+
+/// Runs `recv` with the deadline `timeout` (`None`: for ever) from now; a
+/// deadline passed is [`Error::Timeout`].
+fn within<T>(
+    timeout: Option<Duration>,
+    recv: impl FnOnce(Option<Instant>) -> Result<Option<T>>,
+) -> Result<T> {
+    let after = timeout.unwrap_or_default();
+    recv(deadline(after))?.ok_or(Error::Timeout { after })
+}
+
 impl Socket {
     /// Opens a `SOCK_RAW` netlink socket on `protocol`.
     ///
@@ -109,7 +183,6 @@ impl Socket {
             protocol,
             timeout: None,
             pktinfo: AtomicBool::new(false),
-            taps: Mutex::new(Vec::new()),
         })
     }
 
@@ -208,43 +281,17 @@ impl Socket {
             .map_err(Error::sys(Op::SetOption("SO_RCVBUF")))
     }
 
-    /// Makes [`Socket::recv`], [`Socket::recv_owned`] and
+    /// Makes [`Transport::recv`], [`Transport::recv_owned`] and
     /// [`Socket::peek_len`] give up with [`Error::Timeout`] after `timeout`
-    /// (zero: wait for ever, the default). The `_until` receives take their
-    /// own deadline instead.
+    /// (zero: wait for ever, the default), here and in the layers around
+    /// this socket. The `_until` receives take their own deadline instead.
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = (!timeout.is_zero()).then_some(timeout);
     }
 
-    /// How long [`Socket::recv`] waits; `None`: for ever.
+    /// How long [`Transport::recv`] waits; `None`: for ever.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
-    }
-
-    /// Shows every datagram this socket sends or receives to `tap`.
-    pub fn add_tap(&self, tap: Box<dyn Tap>) {
-        self.taps
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(tap);
-    }
-
-    fn tap(
-        &self,
-        direction: Direction,
-        peer_port: u32,
-        group: Option<u32>,
-        data: &[u8],
-    ) -> Result<()> {
-        let mut taps = self.taps.lock().unwrap_or_else(PoisonError::into_inner);
-        let seen = Tapped {
-            direction,
-            protocol: self.protocol,
-            peer_port,
-            group,
-            data,
-        };
-        taps.iter_mut().try_for_each(|t| t.datagram(&seen))
     }
 
     fn send_addr(&self, datagram: &[u8], addr: &NetlinkAddr, op: Op) -> Result<()> {
@@ -265,127 +312,18 @@ impl Socket {
         Ok(())
     }
 
-    /// Sends one datagram to `port` (0: the kernel).
-    pub fn send_to(&self, datagram: &[u8], port: u32) -> Result<()> {
-        let op = if port == 0 {
-            Op::SendToKernel
-        } else {
-            Op::SendToPeer
-        };
-        self.send_addr(datagram, &NetlinkAddr::new(port, 0), op)?;
-        self.tap(Direction::Sent, port, None, datagram)
-    }
-
-    /// Sends one datagram to the members of multicast `group` (1-32: user
-    /// sockets address groups with the `nl_groups` bit mask). The kernel
-    /// socket gets a copy too, as netlink unicasts to port 0 alongside.
-    pub fn send_to_group(&self, datagram: &[u8], group: u32) -> Result<()> {
-        if !(1..=MAX_SEND_GROUP).contains(&group) {
-            return Err(Error::BadGroup {
-                group,
-                why: "user sockets can only send to groups 1-32 (the nl_groups bit mask)",
-            });
-        }
-        let addr = NetlinkAddr::new(0, 1 << (group - 1));
-        match self.send_addr(datagram, &addr, Op::SendToPeer) {
-            // The multicast went out before the unicast to port 0 failed:
-            // a protocol without a kernel socket (NETLINK_USERSOCK).
-            Ok(())
-            | Err(Error::Sys {
-                errno: Errno::ECONNREFUSED,
-                ..
-            }) => {}
-            Err(e) => return Err(e),
-        }
-        self.tap(Direction::Sent, 0, Some(group), datagram)
-    }
-
-    /// Receives one datagram into `buf`, waiting until `deadline`
-    /// (`None`: for ever); `Ok(None)` once the deadline passed with nothing
-    /// received. The one receive the others are built on.
-    ///
-    /// A signal that interrupts the wait is [`Error::Interrupted`], so that
-    /// a caller can look at what its handler did; calling again with the
-    /// same deadline waits for the time left.
-    ///
-    /// A datagram larger than `buf` is an error, never silently cut: size
-    /// `buf` to the largest datagram expected (`wire::MAX_MSG_LEN` for the
-    /// module's replies) or use [`Socket::recv_owned_until`].
-    pub fn recv_until(
-        &self,
-        buf: &mut [u8],
-        deadline: Option<Instant>,
-    ) -> Result<Option<Datagram>> {
-        let cap = buf.len();
-        let Some(got) = self.recv_flags_until(buf, MsgFlags::empty(), deadline)? else {
-            return Ok(None);
-        };
-        if got.truncated {
-            return Err(Error::Truncated { len: cap });
-        }
-        self.tap(
-            Direction::Received,
-            got.dgram.from_port,
-            got.dgram.group,
-            &buf[..got.dgram.len],
-        )?;
-        Ok(Some(got.dgram))
-    }
-
     /// The length of the next datagram, without taking it
     /// (`MSG_PEEK | MSG_TRUNC`), waiting until `deadline` like
-    /// [`Socket::recv_until`].
+    /// [`Transport::recv_until`].
     pub fn peek_len_until(&self, deadline: Option<Instant>) -> Result<Option<usize>> {
         let flags = MsgFlags::MSG_PEEK | MsgFlags::MSG_TRUNC;
         let got = self.recv_flags_until(&mut [], flags, deadline)?;
         Ok(got.map(|got| got.dgram.len))
     }
 
-    /// Receives the next datagram whole, whatever its size, waiting until
-    /// `deadline` like [`Socket::recv_until`]: its length is peeked first.
-    /// Meant for one reader per socket; with two, the peeked datagram may
-    /// be another's.
-    pub fn recv_owned_until(&self, deadline: Option<Instant>) -> Result<Option<Received>> {
-        let Some(len) = self.peek_len_until(deadline)? else {
-            return Ok(None);
-        };
-        let mut data = vec![0; len];
-        // Queued already: this takes it even if the deadline just passed.
-        let Some(got) = self.recv_until(&mut data, deadline)? else {
-            return Ok(None);
-        };
-        data.truncate(got.len);
-        Ok(Some(Received {
-            data,
-            from_port: got.from_port,
-            group: got.group,
-        }))
-    }
-
-    /// [`Socket::recv_until`] within the socket's timeout
-    /// ([`Socket::set_timeout`]), after which it is [`Error::Timeout`].
-    pub fn recv(&self, buf: &mut [u8]) -> Result<Datagram> {
-        self.within_timeout(|deadline| self.recv_until(buf, deadline))
-    }
-
     /// [`Socket::peek_len_until`] within the socket's timeout.
     pub fn peek_len(&self) -> Result<usize> {
-        self.within_timeout(|deadline| self.peek_len_until(deadline))
-    }
-
-    /// [`Socket::recv_owned_until`] within the socket's timeout.
-    pub fn recv_owned(&self) -> Result<Received> {
-        self.within_timeout(|deadline| self.recv_owned_until(deadline))
-    }
-
-    /// Runs `recv` with the deadline of the socket's timeout; a passed
-    /// deadline is [`Error::Timeout`].
-    fn within_timeout<T>(
-        &self,
-        recv: impl FnOnce(Option<Instant>) -> Result<Option<T>>,
-    ) -> Result<T> {
-        let after = self.timeout.unwrap_or_default();
-        recv(deadline(after))?.ok_or(Error::Timeout { after })
+        within(self.timeout, |deadline| self.peek_len_until(deadline))
     }
 
     /// `recvmsg()` with `flags` once a datagram is queued, or `None` once
@@ -469,6 +407,51 @@ impl Socket {
             },
             truncated: msg.flags.contains(MsgFlags::MSG_TRUNC),
         })
+    }
+}
+
+impl Transport for Socket {
+    fn socket(&self) -> &Socket {
+        self
+    }
+
+    fn send_to(&self, datagram: &[u8], port: u32) -> Result<()> {
+        let op = if port == 0 {
+            Op::SendToKernel
+        } else {
+            Op::SendToPeer
+        };
+        self.send_addr(datagram, &NetlinkAddr::new(port, 0), op)
+    }
+
+    fn send_to_group(&self, datagram: &[u8], group: u32) -> Result<()> {
+        if !(1..=MAX_SEND_GROUP).contains(&group) {
+            return Err(Error::BadGroup {
+                group,
+                why: "user sockets can only send to groups 1-32 (the nl_groups bit mask)",
+            });
+        }
+        let addr = NetlinkAddr::new(0, 1 << (group - 1));
+        match self.send_addr(datagram, &addr, Op::SendToPeer) {
+            // The multicast went out before the unicast to port 0 failed:
+            // a protocol without a kernel socket (NETLINK_USERSOCK).
+            Err(Error::Sys {
+                errno: Errno::ECONNREFUSED,
+                ..
+            }) => Ok(()),
+            sent => sent,
+        }
+    }
+
+    fn recv_until(&self, buf: &mut [u8], deadline: Option<Instant>) -> Result<Option<Datagram>> {
+        let cap = buf.len();
+        let Some(got) = self.recv_flags_until(buf, MsgFlags::empty(), deadline)? else {
+            return Ok(None);
+        };
+        if got.truncated {
+            return Err(Error::Truncated { len: cap });
+        }
+        Ok(Some(got.dgram))
     }
 }
 

@@ -17,7 +17,7 @@ use nix::sys::socket::{getsockopt, recv, setsockopt, sockopt, MsgFlags};
 use nlecho::wire::{
     self, Broadcast, Header, Message, Messages, Stats, POLICY_GET_GROUP, POLICY_NONE,
 };
-use nlecho::{Client, Socket};
+use nlecho::{Client, Socket, Transport};
 
 #[path = "common/message.rs"]
 mod message;

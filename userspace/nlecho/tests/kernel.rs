@@ -25,7 +25,7 @@ use nlecho::wire::{
     self, Attrs, ErrorPayload, GroupInfo, Header, Messages, Notify, Policy, POLICY_BROADCAST,
     POLICY_GET_GROUP, POLICY_NONE,
 };
-use nlecho::{Client, Direction, Error, Socket};
+use nlecho::{Client, Direction, Error, Socket, Tapped, Transport};
 
 #[path = "common/message.rs"]
 mod message;
@@ -1685,9 +1685,9 @@ fn counters_account_exactly_for_what_was_sent() {
 fn a_capture_holds_every_datagram_sent_and_received() {
     let _shared = shared();
     let path = std::env::temp_dir().join(format!("nlecho-kernel-{}.pcap", std::process::id()));
-    let mut c = client();
+    let mut c = client().map_transport(Tapped::new);
     let file = File::create(&path).unwrap();
-    c.add_tap(Box::new(
+    c.transport().add_tap(Box::new(
         PcapWriter::new(file, wire::NETLINK_NLECHO).unwrap(),
     ));
     c.set_next_seq(70);

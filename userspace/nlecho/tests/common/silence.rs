@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use nlecho::Socket;
+use nlecho::{Socket, Transport};
 
 /// Asserts that no datagram reaches `sock` within `wait`.
 pub fn assert_silent(sock: &Socket, wait: Duration) {
