@@ -186,7 +186,7 @@ impl Collect for Dumping {
     }
 }
 
-/// A transport bound to a kernel-chosen port that sends requests to the kernel
+/// A socket bound to a kernel-chosen port that sends requests to the kernel
 /// and matches replies by sequence number and port, as libmnl does: only
 /// unicast datagrams from port 0, only messages with the request's
 /// `nlmsg_seq` and an `nlmsg_pid` of 0 or ours.
@@ -238,8 +238,8 @@ impl<T: Transport> Client<T> {
     }
 
     /// The underlying socket, for exchanges this type does not model (its
-    /// receives wait as [`Socket::set_timeout`] says, not as the client) and
-    /// for its options ([`Socket::set_cap_ack`], [`Socket::set_strict_check`]).
+    /// receives wait as its own timeout says, for ever unless set before
+    /// the client was made; or pass a deadline) and for its options ([`Socket::set_cap_ack`], [`Socket::set_strict_check`]).
     pub fn socket(&self) -> &Socket {
         self.transport.socket()
     }
