@@ -17,7 +17,7 @@ use nix::sys::socket::{getsockopt, recv, setsockopt, sockopt, MsgFlags};
 use nlecho::wire::{
     self, Broadcast, Header, Message, Messages, Stats, POLICY_GET_GROUP, POLICY_NONE,
 };
-use nlecho::{Client, Socket};
+use nlecho::{Client, Socket, Transport};
 
 use common::message::message;
 use common::rng::Rng;
@@ -356,7 +356,7 @@ fn open() -> Socket {
     let mut sock =
         Socket::open(wire::NETLINK_NLECHO).expect("nlecho.ko must be loaded on protocol 30");
     sock.bind(0, 0).unwrap();
-    sock.set_timeout(TIMEOUT).unwrap();
+    sock.set_timeout(TIMEOUT);
     sock
 }
 

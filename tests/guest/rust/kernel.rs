@@ -14,7 +14,7 @@
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nlecho::ack;
@@ -25,7 +25,7 @@ use nlecho::wire::{
     self, Attrs, ErrorPayload, GroupInfo, Header, Messages, Notify, Policy, POLICY_BROADCAST,
     POLICY_GET_GROUP, POLICY_NONE,
 };
-use nlecho::{Client, Direction, Error, Socket};
+use nlecho::{Client, Direction, Error, Socket, Tapped, Transport};
 
 use common::message::message;
 use common::silence::assert_silent;
@@ -76,7 +76,7 @@ fn recv_one(sock: &Socket) -> (Header, Vec<u8>) {
 fn raw_socket(port: u32) -> Socket {
     let mut sock = Socket::open(wire::NETLINK_NLECHO).unwrap();
     sock.bind(port, 0).unwrap();
-    sock.set_timeout(TIMEOUT).unwrap();
+    sock.set_timeout(TIMEOUT);
     sock
 }
 
@@ -166,7 +166,7 @@ fn classic_type_zero_is_answered_with_done() {
 #[test]
 fn classic_type_zero_with_request_and_ack_gets_only_the_done() {
     let _shared = shared();
-    let mut sock = raw_socket(0);
+    let sock = raw_socket(0);
     for flags in [
         wire::NLM_F_ACK,
         wire::NLM_F_REQUEST | wire::NLM_F_ACK,
@@ -180,7 +180,7 @@ fn classic_type_zero_with_request_and_ack_gets_only_the_done() {
             (wire::NLMSG_DONE, 21, 0, &b"libnl"[..]),
             "flags {flags:#x}"
         );
-        assert_silent(&mut sock, SILENCE);
+        assert_silent(&sock, SILENCE);
     }
     // The library ends the exchange at the DONE, and the next one is not
     // confused by anything late.
@@ -361,11 +361,7 @@ fn oversized_request_gets_emsgsize_with_the_request_echoed() {
 #[test]
 fn replies_go_to_the_sending_socket_not_to_nlmsg_pid() {
     let _shared = shared();
-    let victim = {
-        let mut s = raw_socket(0);
-        s.set_timeout(SILENCE).unwrap();
-        s
-    };
+    let victim = raw_socket(0);
     let victim_port = victim.port().unwrap();
     let sender = raw_socket(0);
     let mut dgram = message(wire::NLECHO_CMD_ECHO, wire::NLM_F_REQUEST, 5, b"spoof");
@@ -373,8 +369,7 @@ fn replies_go_to_the_sending_socket_not_to_nlmsg_pid() {
     sender.send_to(&dgram, 0).unwrap();
     let got = recv_all(&sender).unwrap();
     assert_eq!(got[0].1, b"spoof");
-    let mut victim = victim;
-    assert_silent(&mut victim, SILENCE);
+    assert_silent(&victim, SILENCE);
 }
 
 #[test]
@@ -396,7 +391,7 @@ fn fixed_port_binding_works_like_classic_clients() {
 #[test]
 fn malformed_datagrams_are_dropped_after_their_valid_prefix() {
     let _shared = shared();
-    let mut sock = raw_socket(0);
+    let sock = raw_socket(0);
     let header = |len: u32| {
         Header {
             len,
@@ -420,7 +415,7 @@ fn malformed_datagrams_are_dropped_after_their_valid_prefix() {
             let got = recv_all(&sock).unwrap();
             assert_eq!(got[0].1, b"before", "{what}: the valid prefix is answered");
         }
-        assert_silent(&mut sock, SILENCE);
+        assert_silent(&sock, SILENCE);
         // The module still answers afterwards.
         let seq = 1000 + i as u32;
         sock.send_to(
@@ -539,7 +534,7 @@ fn skipped_messages_are_still_acknowledged() {
 #[test]
 fn unknown_type_gets_eopnotsupp_with_the_whole_request_echoed() {
     let _shared = shared();
-    let mut sock = raw_socket(0);
+    let sock = raw_socket(0);
     let port = sock.port().unwrap();
     let sent = Header {
         len: 0,
@@ -565,7 +560,7 @@ fn unknown_type_gets_eopnotsupp_with_the_whole_request_echoed() {
     let st = status_of(h, body);
     assert_eq!(st.request_payload, b"payload echoed");
     // An error replaces the ACK: nothing follows.
-    assert_silent(&mut sock, SILENCE);
+    assert_silent(&sock, SILENCE);
     // The library reports it as a kernel error with its extended ACK.
     assert_eq!(
         kernel_error(client().request(0x1f, REQ, b"?")),
@@ -1081,7 +1076,7 @@ fn receive_dump(sock: &Socket, seq: u32) -> (Vec<GroupInfo>, usize) {
 #[test]
 fn get_group_dump_lists_every_group_then_done_and_no_ack() {
     let _shared = shared();
-    let mut sock = raw_socket(0);
+    let sock = raw_socket(0);
     for flags in [0, wire::NLM_F_ACK] {
         let request = message(
             wire::NLECHO_CMD_GET_GROUP,
@@ -1094,7 +1089,7 @@ fn get_group_dump_lists_every_group_then_done_and_no_ack() {
         let numbers: Vec<u32> = groups.iter().map(|g| g.group).collect();
         assert_eq!(numbers, (1..=wire::DEFAULT_GROUPS).collect::<Vec<_>>());
         assert!(datagrams >= 1);
-        assert_silent(&mut sock, SILENCE);
+        assert_silent(&sock, SILENCE);
     }
     // The library's dump says the same.
     let mut c = client();
@@ -1167,8 +1162,7 @@ fn with_groups_1024_the_dump_spans_several_datagrams_and_stays_consistent() {
             (1..=GROUPS).collect::<Vec<_>>(),
             "each group once, in order"
         );
-        let mut sock = sock;
-        assert_silent(&mut sock, SILENCE);
+        assert_silent(&sock, SILENCE);
         let seen = groups[699].sent;
         let dump = c.dump(wire::NLECHO_CMD_GET_GROUP, 0, &[]).unwrap();
         assert_eq!(dump.replies.len(), GROUPS as usize);
@@ -1279,18 +1273,18 @@ fn a_group_listener_gets_notify_with_the_group_and_the_data() {
 #[test]
 fn broadcast_reaches_every_member_of_its_group_only() {
     let _shared = shared();
-    let mut members: Vec<Socket> = (0..3).map(|_| listener(&[5])).collect();
+    let members: Vec<Socket> = (0..3).map(|_| listener(&[5])).collect();
     // A classic listener joins with bind()'s mask instead.
     let classic = {
         let mut s = Socket::open(wire::NETLINK_NLECHO).unwrap();
         s.bind(0, 1 << (5 - 1)).unwrap();
-        s.set_timeout(TIMEOUT).unwrap();
+        s.set_timeout(TIMEOUT);
         s
     };
-    let mut other = listener(&[6]);
+    let other = listener(&[6]);
     let ex = client().broadcast(5, b"to group 5").unwrap();
     assert_eq!(ex.ack.map(|a| a.error), Some(0), "acknowledged");
-    for m in members.iter_mut() {
+    for m in &members {
         let got = m.recv_owned().unwrap();
         assert_eq!(got.from_port, 0);
         let (h, payload) = only_message(&got.data);
@@ -1299,7 +1293,7 @@ fn broadcast_reaches_every_member_of_its_group_only() {
     }
     let got = classic.recv_owned().unwrap();
     assert_eq!(notify_data(&got.data), b"to group 5");
-    assert_silent(&mut other, SILENCE);
+    assert_silent(&other, SILENCE);
 }
 
 /// Needs nlecho loaded with `classic_notify=1`: tests/guest/suite.sh does
@@ -1347,12 +1341,12 @@ fn kernel_broadcasts_carry_their_group() {
 #[test]
 fn leaving_a_group_stops_its_messages() {
     let _shared = shared();
-    let mut sock = listener(&[11]);
+    let sock = listener(&[11]);
     client().broadcast(11, b"one").unwrap();
     assert_eq!(notify_data(&sock.recv_owned().unwrap().data), b"one");
     sock.leave(11).unwrap();
     client().broadcast(11, b"two").unwrap();
-    assert_silent(&mut sock, SILENCE);
+    assert_silent(&sock, SILENCE);
 }
 
 #[test]
@@ -1385,17 +1379,16 @@ fn groups_report_listeners_and_sent_after_broadcasts() {
 
 /// Reads a flooded listener until it falls silent: how many overruns
 /// (ENOBUFS) and how many 1000-byte 0x5a notifications it got.
-fn drain_overrun(sock: &mut Socket) -> (u32, u64) {
-    sock.set_timeout(SILENCE).unwrap();
+fn drain_overrun(sock: &Socket) -> (u32, u64) {
     let (mut overruns, mut received) = (0, 0);
     loop {
-        match sock.recv_owned() {
-            Ok(got) => {
+        match sock.recv_owned_until(Some(Instant::now() + SILENCE)) {
+            Ok(Some(got)) => {
                 assert_eq!(notify_data(&got.data), [0x5a; 1000]);
                 received += 1;
             }
             Err(Error::Overrun) => overruns += 1,
-            Err(Error::Timeout { .. }) => break,
+            Ok(None) => break,
             Err(e) => panic!("{e}"),
         }
     }
@@ -1471,10 +1464,10 @@ fn user_sockets_unicast_to_each_other() {
 #[test]
 fn user_sockets_multicast_to_a_group() {
     let _shared = shared();
-    let mut sender = raw_socket(0);
+    let sender = raw_socket(0);
     let ps = sender.port().unwrap();
-    let mut members: Vec<Socket> = (0..2).map(|_| listener(&[3])).collect();
-    let mut outsider = listener(&[4]);
+    let members: Vec<Socket> = (0..2).map(|_| listener(&[3])).collect();
+    let outsider = listener(&[4]);
     // No NLM_F_REQUEST: the module skips the copy it gets too.
     let msg = frame::encode(
         Header {
@@ -1487,26 +1480,26 @@ fn user_sockets_multicast_to_a_group() {
     )
     .unwrap();
     sender.send_to_group(&msg, 3).unwrap();
-    for m in members.iter_mut() {
+    for m in &members {
         let got = m.recv_owned().unwrap();
         assert_eq!((got.from_port, got.group), (ps, Some(3)));
         assert_eq!(got.data, msg);
     }
-    assert_silent(&mut outsider, SILENCE);
-    assert_silent(&mut sender, SILENCE);
+    assert_silent(&outsider, SILENCE);
+    assert_silent(&sender, SILENCE);
 }
 
 #[test]
 fn an_overrun_is_reported_once_and_the_listener_goes_on() {
     let _shared = shared();
-    let mut sock = listener(&[9]);
+    let sock = listener(&[9]);
     sock.set_recv_buffer(1).unwrap(); // the kernel's minimum
     let mut c = client();
     let sent = 64;
     for _ in 0..sent {
         c.broadcast(9, &[0x5a; 1000]).unwrap();
     }
-    let (overruns, received) = drain_overrun(&mut sock);
+    let (overruns, received) = drain_overrun(&sock);
     assert_eq!(overruns, 1, "ENOBUFS is reported once per overflow");
     assert!(
         received > 0 && received < sent,
@@ -1648,9 +1641,9 @@ fn counters_account_exactly_for_what_was_sent() {
 fn a_capture_holds_every_datagram_sent_and_received() {
     let _shared = shared();
     let path = std::env::temp_dir().join(format!("nlecho-kernel-{}.pcap", std::process::id()));
-    let mut c = client();
+    let mut c = client().map_transport(Tapped::new);
     let file = File::create(&path).unwrap();
-    c.add_tap(Box::new(
+    c.transport().add_tap(Box::new(
         PcapWriter::new(file, wire::NETLINK_NLECHO).unwrap(),
     ));
     c.set_next_seq(70);

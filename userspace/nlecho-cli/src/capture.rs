@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 use nlecho::pcap::PcapWriter;
-use nlecho::Socket;
+use nlecho::{Tapped, Transport};
 
 use crate::trace::Trace;
 
@@ -27,13 +27,13 @@ impl PcapArgs {
 }
 
 /// Attaches the tracer (with `verbose`) and a capture to `path` to `sock`.
-pub fn attach(sock: &Socket, verbose: bool, path: Option<&Path>) -> Result<()> {
+pub fn attach(sock: &Tapped, verbose: bool, path: Option<&Path>) -> Result<()> {
     if verbose {
         sock.add_tap(Box::new(Trace));
     }
     if let Some(path) = path {
         let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        let writer = PcapWriter::new(file, sock.protocol())
+        let writer = PcapWriter::new(file, sock.socket().protocol())
             .with_context(|| format!("writing {}", path.display()))?;
         sock.add_tap(Box::new(writer));
     }

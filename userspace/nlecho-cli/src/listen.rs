@@ -2,12 +2,12 @@
 //! socket bound to a port and joined to groups.
 
 use std::io::Write;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use clap::Args;
 use nlecho::wire::Messages;
-use nlecho::{Error, Socket};
+use nlecho::{Error, Socket, Tapped, Transport};
 
 use crate::capture::{self, PcapArgs};
 use crate::exit::{Exit, OVERRUN};
@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx, args: &ListenArgs) -> Result<()> {
 /// count, a signal, or `--timeout` without traffic. Overruns are reported
 /// as they happen and make the exit status 6 at the end.
 pub fn receive(ctx: &Ctx, port: u32, groups: &[u32], args: &ReceiveArgs, what: &str) -> Result<()> {
-    let mut sock = Socket::open(ctx.protocol)?;
+    let sock = Socket::open(ctx.protocol)?;
     sock.bind(port, 0)?;
     for &g in groups {
         sock.join(g)?;
@@ -68,10 +68,7 @@ pub fn receive(ctx: &Ctx, port: u32, groups: &[u32], args: &ReceiveArgs, what: &
         sock.set_recv_buffer(bytes)?;
     }
     let idle_limit = ctx.timeout.filter(|t| !t.is_zero());
-    // Each receive waits at most this long, and never past the idle limit.
-    let full_slice = idle_limit.map_or(SLICE, |t| t.min(SLICE));
-    let mut slice = full_slice;
-    sock.set_timeout(slice)?;
+    let sock = Tapped::new(sock);
     capture::attach(&sock, ctx.verbose, args.pcap.path())?;
     signals::install()?;
     let joined = if groups.is_empty() {
@@ -83,7 +80,10 @@ pub fn receive(ctx: &Ctx, port: u32, groups: &[u32], args: &ReceiveArgs, what: &
     let note = |line: String| {
         let _ = writeln!(std::io::stderr(), "nlecho: {what}: {line}");
     };
-    note(format!("listening on port {}, {joined}", sock.port()?));
+    note(format!(
+        "listening on port {}, {joined}",
+        sock.socket().port()?
+    ));
 
     let (mut seen, mut overruns) = (0u64, 0u64);
     // Time spent waiting in empty receives, not wall time: a listener
@@ -92,20 +92,19 @@ pub fn receive(ctx: &Ctx, port: u32, groups: &[u32], args: &ReceiveArgs, what: &
     let done = |seen: u64| args.count.is_some_and(|n| seen >= n);
     let mut outcome = Ok(());
     while !done(seen) && !signals::stopped() {
-        let got = match sock.recv_owned() {
-            Ok(got) => got,
-            Err(Error::Timeout { .. }) => {
+        // Each receive waits at most a slice, and never past the idle limit.
+        let slice = idle_limit.map_or(SLICE, |limit| SLICE.min(limit.saturating_sub(idle)));
+        let got = match sock.recv_owned_until(Instant::now().checked_add(slice)) {
+            Ok(Some(got)) => got,
+            Ok(None) => {
                 idle += slice;
-                if let Some(limit) = idle_limit {
-                    if idle >= limit {
-                        outcome = Err(Error::Timeout { after: limit });
-                        break;
-                    }
-                    slice = full_slice.min(limit - idle);
-                    sock.set_timeout(slice)?;
+                if let Some(limit) = idle_limit.filter(|&limit| idle >= limit) {
+                    outcome = Err(Error::Timeout { after: limit });
+                    break;
                 }
                 continue;
             }
+            // A signal: the loop looks at what it was.
             Err(Error::Interrupted) => continue,
             Err(Error::Overrun) => {
                 idle = Duration::ZERO;
@@ -116,10 +115,6 @@ pub fn receive(ctx: &Ctx, port: u32, groups: &[u32], args: &ReceiveArgs, what: &
             Err(e) => return Err(e.into()),
         };
         idle = Duration::ZERO;
-        if slice != full_slice {
-            slice = full_slice;
-            sock.set_timeout(slice)?;
-        }
         let from = Origin {
             port: got.from_port,
             group: got.group,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use nlecho::{wire, Client};
+use nlecho::{wire, Client, Tapped};
 
 mod assets;
 mod bench;
@@ -111,9 +111,10 @@ pub struct Ctx {
 
 impl Ctx {
     /// A client of the kernel with the chosen taps.
-    pub fn client(&self, pcap: Option<&Path>) -> Result<Client> {
-        let client = Client::connect(self.protocol, self.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
-        capture::attach(client.socket(), self.verbose, pcap)?;
+    pub fn client(&self, pcap: Option<&Path>) -> Result<Client<Tapped>> {
+        let client = Client::connect(self.protocol, self.timeout.unwrap_or(DEFAULT_TIMEOUT))?
+            .map_transport(Tapped::new);
+        capture::attach(client.transport(), self.verbose, pcap)?;
         Ok(client)
     }
 }

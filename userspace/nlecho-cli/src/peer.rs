@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use nlecho::wire::{self, Header};
-use nlecho::{frame, Socket};
+use nlecho::{frame, Socket, Tapped, Transport};
 
 use crate::capture::{self, PcapArgs};
 use crate::json::Object;
@@ -86,8 +86,9 @@ fn send(ctx: &Ctx, args: &PeerSendArgs) -> Result<()> {
     let data = args.payload.read()?;
     let sock = Socket::open(ctx.protocol)?;
     sock.bind(args.port, 0)?;
+    let sock = Tapped::new(sock);
     capture::attach(&sock, ctx.verbose, args.pcap.path())?;
-    let port = sock.port()?;
+    let port = sock.socket().port()?;
     // clap requires exactly one of --to-port and --group.
     let dest = match (args.to_port, args.group) {
         (Some(to), _) => Dest::Port(to),

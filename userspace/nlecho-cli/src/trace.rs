@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use nlecho::wire::Messages;
-use nlecho::{Direction, Tap, Tapped};
+use nlecho::{Direction, Seen, Tap};
 
 use crate::output::source;
 
@@ -12,7 +12,7 @@ use crate::output::source;
 pub struct Trace;
 
 impl Tap for Trace {
-    fn datagram(&mut self, d: &Tapped<'_>) -> nlecho::Result<()> {
+    fn datagram(&mut self, d: &Seen<'_>) -> nlecho::Result<()> {
         let (arrow, whom) = match d.direction {
             Direction::Sent => (">", "to"),
             Direction::Received => ("<", "from"),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use nlecho::pcap::PcapReader;
 use nlecho::wire::{self, Messages};
-use nlecho::Direction;
+use nlecho::{Direction, Transport};
 
 const USERSOCK: &str = "2";
 

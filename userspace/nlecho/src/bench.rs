@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use nix::sys::socket::{setsockopt, sockopt};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Op, Result};
 use crate::frame::{self, Batch};
-use crate::socket::Socket;
+use crate::socket::{Socket, Transport};
 use crate::wire::{self, Header, Messages};
 
 /// Socket buffers large enough for a batch of 32 maximum-size messages.
@@ -126,9 +126,11 @@ fn open(protocol: u32, groups: u32) -> Result<Socket> {
     let mut sock = Socket::open(protocol)?;
     sock.bind(0, groups)?;
     // Root may exceed rmem_max/wmem_max; the benchmark runs as root.
-    setsockopt(&sock, sockopt::SndBufForce, &BUFFER).map_err(Error::sys("SO_SNDBUFFORCE"))?;
-    setsockopt(&sock, sockopt::RcvBufForce, &BUFFER).map_err(Error::sys("SO_RCVBUFFORCE"))?;
-    sock.set_timeout(IDLE)?;
+    setsockopt(&sock, sockopt::SndBufForce, &BUFFER)
+        .map_err(Error::sys(Op::SetOption("SO_SNDBUFFORCE")))?;
+    setsockopt(&sock, sockopt::RcvBufForce, &BUFFER)
+        .map_err(Error::sys(Op::SetOption("SO_RCVBUFFORCE")))?;
+    sock.set_timeout(IDLE);
     Ok(sock)
 }
 

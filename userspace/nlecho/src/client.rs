@@ -1,13 +1,12 @@
 //! Request/reply exchanges with the kernel socket of a protocol: one
 //! request and its answer, or a dump.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::ack;
 use crate::error::{Error, Result};
 use crate::frame;
-use crate::socket::Socket;
-use crate::tap::Tap;
+use crate::socket::{deadline, Socket, Transport};
 use crate::wire::{self, GroupInfo, Header, Message, Stats};
 
 /// On a dump's message: the data changed while the dump ran, so the dump
@@ -196,9 +195,12 @@ impl Collect for Dumping {
 /// message and the offending attribute ([`Error::Kernel`]), and leaves
 /// `NETLINK_CAP_ACK` and `NETLINK_GET_STRICT_CHK` off; set them on
 /// [`Client::socket`].
+///
+/// The transport is a [`Socket`], or a layer around one such as
+/// [`crate::Tapped`] ([`Client::map_transport`]).
 #[derive(Debug)]
-pub struct Client {
-    socket: Socket,
+pub struct Client<T = Socket> {
+    transport: T,
     port: u32,
     timeout: Duration,
     next_seq: u32,
@@ -207,20 +209,22 @@ pub struct Client {
 
 impl Client {
     /// Opens a socket on `protocol`, binds it, and waits at most `timeout`
-    /// for each answer.
+    /// for each answer (zero: for ever).
     pub fn connect(protocol: u32, timeout: Duration) -> Result<Self> {
         let socket = Socket::open(protocol)?;
         socket.bind(0, 0)?;
         Client::new(socket, timeout)
     }
+}
 
-    /// A client over a bound `socket`.
-    pub fn new(mut socket: Socket, timeout: Duration) -> Result<Self> {
-        socket.set_timeout(timeout)?;
+impl<T: Transport> Client<T> {
+    /// A client over `transport`, whose socket is bound.
+    pub fn new(transport: T, timeout: Duration) -> Result<Self> {
+        let socket = transport.socket();
         socket.set_ext_ack(true)?;
         let port = socket.port()?;
         Ok(Client {
-            socket,
+            transport,
             port,
             timeout,
             next_seq: 1,
@@ -233,15 +237,28 @@ impl Client {
         self.port
     }
 
-    /// The underlying socket, for exchanges this type does not model and
-    /// for its options ([`Socket::set_cap_ack`], [`Socket::set_strict_check`]).
+    /// The underlying socket, for exchanges this type does not model (its
+    /// receives wait as its own timeout says, for ever unless set before
+    /// the client was made; or pass a deadline) and for its options ([`Socket::set_cap_ack`], [`Socket::set_strict_check`]).
     pub fn socket(&self) -> &Socket {
-        &self.socket
+        self.transport.socket()
     }
 
-    /// Shows every datagram of this client to `tap`.
-    pub fn add_tap(&self, tap: Box<dyn Tap>) {
-        self.socket.add_tap(tap);
+    /// The transport the client sends and receives through.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The same client over `layer` around its transport, such as
+    /// `Tapped::new`.
+    pub fn map_transport<U: Transport>(self, layer: impl FnOnce(T) -> U) -> Client<U> {
+        Client {
+            transport: layer(self.transport),
+            port: self.port,
+            timeout: self.timeout,
+            next_seq: self.next_seq,
+            buf: self.buf,
+        }
     }
 
     /// Makes the next request use sequence number `seq` (then `seq + 1`...).
@@ -341,62 +358,44 @@ impl Client {
             ..Header::default()
         };
         let out = frame::encode(header, payload)?;
-        self.socket.send_to(&out, 0)?;
+        self.transport.send_to(&out, 0)?;
         self.next_seq = seq.wrapping_add(1);
         Ok(seq)
     }
 
     /// Receives the kernel's messages for `seq` and hands each to `into`
-    /// until it says [`Flow::Stop`] or fails; other traffic is skipped,
-    /// within the overall timeout.
+    /// until it says [`Flow::Stop`] or fails; other traffic is skipped.
+    /// All of it within one deadline, so unrelated traffic does not extend
+    /// the wait, and a signal that interrupts it does not cut it short.
     fn collect(&mut self, seq: u32, into: &mut impl Collect) -> Result<()> {
-        let result = self.collect_within_timeout(seq, into);
-        // Leave the whole timeout for the next request, or a caller's own
-        // receive on `socket()`; the exchange's error is the one to report.
-        let restored = if self.socket.timeout() == Some(self.timeout) {
-            Ok(())
-        } else {
-            self.socket.set_timeout(self.timeout)
-        };
-        result.and(restored)
-    }
-
-    fn collect_within_timeout(&mut self, seq: u32, into: &mut impl Collect) -> Result<()> {
-        let timeout = self.timeout;
-        let started = Instant::now();
+        let deadline = deadline(self.timeout);
         loop {
-            // Later receives wait only for what is left, so the error names
-            // the whole timeout rather than the socket's current one.
-            let got = self.socket.recv(&mut self.buf).map_err(|e| match e {
-                Error::Timeout { .. } => Error::Timeout { after: timeout },
-                e => e,
-            })?;
+            let got = match self.transport.recv_until(&mut self.buf, deadline) {
+                Ok(Some(got)) => got,
+                Ok(None) => {
+                    return Err(Error::Timeout {
+                        after: self.timeout,
+                    })
+                }
+                Err(Error::Interrupted) => continue,
+                Err(e) => return Err(e),
+            };
             // Answers come from the kernel, unicast; never a notification.
-            if got.from_port == 0 && got.group.is_none() {
-                let mut new_datagram = true;
-                for msg in wire::Messages::new(&self.buf[..got.len]) {
-                    let msg = msg.map_err(Error::Malformed)?;
-                    let h = msg.header;
-                    if h.seq != seq || (h.pid != 0 && h.pid != self.port) {
-                        continue;
-                    }
-                    let flow = into.take(&msg, new_datagram)?;
-                    new_datagram = false;
-                    if flow == Flow::Stop {
-                        return Ok(());
-                    }
-                }
+            if got.from_port != 0 || got.group.is_some() {
+                continue;
             }
-            // Unrelated traffic must not extend the wait: the next receive
-            // gets only the time left (zero waits forever).
-            if !timeout.is_zero() {
-                let left = timeout.saturating_sub(started.elapsed());
-                if left.is_zero() {
-                    return Err(Error::Timeout { after: timeout });
+            let mut new_datagram = true;
+            for msg in wire::Messages::new(&self.buf[..got.len]) {
+                let msg = msg.map_err(Error::Malformed)?;
+                let h = msg.header;
+                if h.seq != seq || (h.pid != 0 && h.pid != self.port) {
+                    continue;
                 }
-                // SO_RCVTIMEO rounds to microseconds, and 0 means forever.
-                self.socket
-                    .set_timeout(left.max(Duration::from_micros(1)))?;
+                let flow = into.take(&msg, new_datagram)?;
+                new_datagram = false;
+                if flow == Flow::Stop {
+                    return Ok(());
+                }
             }
         }
     }
@@ -415,6 +414,7 @@ fn group_info(reply: &Reply) -> Result<GroupInfo> {
 #[cfg(test)]
 mod tests {
     use std::thread;
+    use std::time::Instant;
 
     use nix::errno::Errno;
 
@@ -685,6 +685,5 @@ mod tests {
             waited >= timeout && waited < timeout + Duration::from_millis(200),
             "waited {waited:?}"
         );
-        assert_eq!(client.socket().timeout(), Some(timeout), "restored");
     }
 }

@@ -28,7 +28,7 @@ pub enum Error {
     /// A system call failed.
     Sys {
         /// Which call, and on what.
-        op: &'static str,
+        op: Op,
         /// Its errno.
         errno: Errno,
     },
@@ -96,6 +96,55 @@ pub enum Error {
     },
 }
 
+/// The system call behind an [`Error::Sys`]: its message names the call,
+/// and the call with the errno picks the hint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `socket()`.
+    Open,
+    /// `bind()`.
+    Bind,
+    /// `getsockname()`: the socket's port.
+    Port,
+    /// Joining a multicast group (`NETLINK_ADD_MEMBERSHIP`).
+    Join,
+    /// Leaving one (`NETLINK_DROP_MEMBERSHIP`).
+    Leave,
+    /// Setting the option named.
+    SetOption(&'static str),
+    /// Reading the option named.
+    GetOption(&'static str),
+    /// `sendmsg()` to the kernel.
+    SendToKernel,
+    /// `sendmsg()` to a user port or a group.
+    SendToPeer,
+    /// A `sendmsg()` that took only part of the datagram.
+    ShortSend,
+    /// `poll()`: waiting for a datagram.
+    Wait,
+    /// `recvmsg()`.
+    Recv,
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Open => f.write_str("socket"),
+            Op::Bind => f.write_str("bind"),
+            Op::Port => f.write_str("getsockname"),
+            Op::Join => f.write_str("setsockopt(NETLINK_ADD_MEMBERSHIP)"),
+            Op::Leave => f.write_str("setsockopt(NETLINK_DROP_MEMBERSHIP)"),
+            Op::SetOption(name) => write!(f, "setsockopt({name})"),
+            Op::GetOption(name) => write!(f, "getsockopt({name})"),
+            Op::SendToKernel => f.write_str("sendmsg"),
+            Op::SendToPeer => f.write_str("sendmsg to a user port or group"),
+            Op::ShortSend => f.write_str("sendmsg (short write)"),
+            Op::Wait => f.write_str("poll"),
+            Op::Recv => f.write_str("recvmsg"),
+        }
+    }
+}
+
 /// What an errno means in nlecho's protocol (docs/PROTOCOL.md), if anything
 /// more than its description.
 fn kernel_hint(errno: Errno) -> Option<&'static str> {
@@ -161,17 +210,17 @@ fn write_kernel(
 }
 
 /// Hints for system calls whose errors have a protocol-level cause.
-fn sys_hint(op: &str, errno: Errno) -> Option<&'static str> {
+fn sys_hint(op: Op, errno: Errno) -> Option<&'static str> {
     Some(match (op, errno) {
-        (crate::socket::OP_JOIN, Errno::EPERM) => {
+        (Op::Join, Errno::EPERM) => {
             "joining a group needs CAP_NET_ADMIN, or the module parameter nonroot_recv=1"
         }
-        (crate::socket::OP_JOIN, Errno::EINVAL) => "no such group: above the module's groups?",
-        (crate::socket::OP_SEND_PEER, Errno::EPERM) => {
+        (Op::Join, Errno::EINVAL) => "no such group: above the module's groups?",
+        (Op::SendToPeer, Errno::EPERM) => {
             "sending to another port or a group needs CAP_NET_ADMIN, or the module parameter nonroot_send=1"
         }
-        (crate::socket::OP_SEND_PEER, Errno::ECONNREFUSED) => "no socket is bound to that port",
-        (crate::socket::OP_BIND, Errno::EADDRINUSE) => "another socket is bound to that port",
+        (Op::SendToPeer, Errno::ECONNREFUSED) => "no socket is bound to that port",
+        (Op::Bind, Errno::EADDRINUSE) => "another socket is bound to that port",
         _ => return None,
     })
 }
@@ -188,7 +237,7 @@ impl fmt::Display for Error {
             }
             Error::Sys { op, errno } => {
                 write!(f, "{op}: {}", errno.desc())?;
-                if let Some(hint) = sys_hint(op, *errno) {
+                if let Some(hint) = sys_hint(*op, *errno) {
                     write!(f, " ({hint})")?;
                 }
                 Ok(())
@@ -230,7 +279,7 @@ impl std::error::Error for Error {
 }
 
 impl Error {
-    pub(crate) fn sys(op: &'static str) -> impl FnOnce(Errno) -> Error {
+    pub(crate) fn sys(op: Op) -> impl FnOnce(Errno) -> Error {
         move |errno| Error::Sys { op, errno }
     }
 
@@ -325,6 +374,33 @@ mod tests {
     }
 
     #[test]
+    fn system_call_errors_name_the_call_and_its_protocol_reason() {
+        let sys = |op, errno| Error::Sys { op, errno }.to_string();
+        assert_eq!(
+            sys(Op::Join, Errno::EPERM),
+            "setsockopt(NETLINK_ADD_MEMBERSHIP): Operation not permitted \
+             (joining a group needs CAP_NET_ADMIN, or the module parameter nonroot_recv=1)"
+        );
+        assert_eq!(
+            sys(Op::SendToPeer, Errno::ECONNREFUSED),
+            "sendmsg to a user port or group: Connection refused (no socket is bound to that port)"
+        );
+        assert_eq!(
+            sys(Op::Bind, Errno::EADDRINUSE),
+            "bind: Address already in use (another socket is bound to that port)"
+        );
+        // The same errno from another call has no hint.
+        assert_eq!(
+            sys(Op::SendToKernel, Errno::EPERM),
+            "sendmsg: Operation not permitted"
+        );
+        assert_eq!(
+            sys(Op::SetOption("SO_RCVBUF"), Errno::EINVAL),
+            "setsockopt(SO_RCVBUF): Invalid argument"
+        );
+    }
+
+    #[test]
     fn every_message_is_one_line() {
         let all = [
             Error::ModuleNotLoaded { protocol: 30 },
@@ -332,7 +408,7 @@ mod tests {
                 after: Duration::from_millis(5),
             },
             Error::Sys {
-                op: crate::socket::OP_JOIN,
+                op: Op::Join,
                 errno: Errno::EPERM,
             },
             kernel(Errno::EINVAL, Some("a\nb\r\nc"), Some(1), Some(2)),

@@ -1,5 +1,10 @@
 //! Userspace side of nlecho: the shared wire format, a netlink socket for
-//! custom protocols, a request/reply client, and pcap captures.
+//! custom protocols, taps around it for captures and tracing, and a
+//! request/reply client over either.
+//!
+//! Modules depend one way: `error` <- `socket` (the transport) <- `tap` (a
+//! layer around it) <- `pcap` (a tap), and `socket` <- `client`; `wire`,
+//! `ack`, `attr` and `frame` do the framing, without I/O.
 //!
 //! The wire format is the very file the kernel module compiles, so both
 //! sides agree by construction; the modules around it add what only
@@ -20,6 +25,6 @@ pub mod sockopt;
 mod tap;
 
 pub use client::{Client, Dump, Exchange, Reply, NLM_F_DUMP_INTR};
-pub use error::{Error, Result};
-pub use socket::{Datagram, Received, Socket, MAX_SEND_GROUP};
-pub use tap::{Direction, Tap, Tapped};
+pub use error::{Error, Op, Result};
+pub use socket::{Datagram, Received, Socket, Transport, MAX_SEND_GROUP};
+pub use tap::{Direction, Seen, Tap, Tapped};

@@ -15,7 +15,7 @@ use std::io::{self, Read, Write};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
-use crate::tap::{Direction, Tap, Tapped};
+use crate::tap::{Direction, Seen, Tap};
 
 /// Magic of a pcap file with microsecond timestamps, as written in the
 /// writer's byte order.
@@ -117,7 +117,7 @@ impl<W: Write> PcapWriter<W> {
 }
 
 impl<W: Write + Send> Tap for PcapWriter<W> {
-    fn datagram(&mut self, d: &Tapped<'_>) -> Result<()> {
+    fn datagram(&mut self, d: &Seen<'_>) -> Result<()> {
         self.write(d.direction, d.data)
             .map_err(Error::io("writing the capture"))
     }

@@ -1,19 +1,23 @@
 //! Host tests of the socket layer on NETLINK_USERSOCK, the protocol every
 //! kernel has for user-to-user netlink (unprivileged sends and joins
 //! allowed): peer unicast and multicast, group reporting, buffer sizing,
-//! overruns, timeouts and taps, without the module.
+//! overruns, timeouts, deadlines, signals and taps, without the module.
 //!
 //! Tests run in parallel, so each uses kernel-chosen ports and a group of
 //! its own.
 
 use std::io::Write;
+use std::os::unix::thread::JoinHandleExt;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
+use nix::sys::pthread::pthread_kill;
+use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nlecho::pcap::{PcapReader, PcapWriter};
 use nlecho::wire::{self, Header};
-use nlecho::{frame, Client, Direction, Error, Socket};
+use nlecho::{frame, Client, Direction, Error, Socket, Tapped, Transport};
 
 const USERSOCK: u32 = libc::NETLINK_USERSOCK as u32;
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -25,7 +29,7 @@ use common::silence::assert_silent;
 fn open(groups: &[u32]) -> Socket {
     let mut s = Socket::open(USERSOCK).expect("NETLINK_USERSOCK socket");
     s.bind(0, 0).unwrap();
-    s.set_timeout(TIMEOUT).unwrap();
+    s.set_timeout(TIMEOUT);
     for &g in groups {
         s.join(g).unwrap();
     }
@@ -58,7 +62,7 @@ fn multicast_reports_the_group_joined_or_bound() {
     // bind()'s mask, as classic listeners do: no NETLINK_PKTINFO.
     let bound = Socket::open(USERSOCK).unwrap();
     bound.bind(0, 1 << (21 - 1)).unwrap();
-    let mut other = open(&[22]);
+    let other = open(&[22]);
     let msg = message(2, b"to 21");
     sender.send_to_group(&msg, 21).unwrap();
     for s in [&joined, &bound] {
@@ -69,18 +73,18 @@ fn multicast_reports_the_group_joined_or_bound() {
             (sender.port().unwrap(), Some(21))
         );
     }
-    assert_silent(&mut other, SILENCE);
+    assert_silent(&other, SILENCE);
 }
 
 #[test]
 fn leaving_a_group_stops_delivery() {
     let sender = open(&[]);
-    let mut s = open(&[23]);
+    let s = open(&[23]);
     sender.send_to_group(&message(1, b"in"), 23).unwrap();
     assert_eq!(s.recv_owned().unwrap().group, Some(23));
     s.leave(23).unwrap();
     sender.send_to_group(&message(2, b"out"), 23).unwrap();
-    assert_silent(&mut s, SILENCE);
+    assert_silent(&s, SILENCE);
 }
 
 #[test]
@@ -117,40 +121,86 @@ fn recv_owned_takes_datagrams_of_any_size_and_recv_never_cuts() {
 #[test]
 fn an_overrun_is_its_own_error_and_the_socket_goes_on() {
     let sender = open(&[]);
-    let mut s = open(&[24]);
+    let s = open(&[24]);
     s.set_recv_buffer(1).unwrap();
     let msg = message(4, &[7; 1000]);
     for _ in 0..64 {
         sender.send_to_group(&msg, 24).unwrap();
     }
-    s.set_timeout(Duration::from_millis(100)).unwrap();
     let (mut overruns, mut got) = (0, 0);
     loop {
-        match s.recv_owned() {
-            Ok(r) => {
+        match s.recv_owned_until(Some(Instant::now() + SILENCE)) {
+            Ok(Some(r)) => {
                 assert_eq!(r.data, msg);
                 got += 1;
             }
             Err(Error::Overrun) => overruns += 1,
-            Err(Error::Timeout { .. }) => break,
+            Ok(None) => break,
             Err(e) => panic!("{e}"),
         }
     }
     assert_eq!(overruns, 1);
     assert!(got > 0 && got < 64, "{got} of 64");
     sender.send_to_group(&message(5, b"after"), 24).unwrap();
-    s.set_timeout(TIMEOUT).unwrap();
     assert_eq!(s.recv_owned().unwrap().data, message(5, b"after"));
 }
 
 #[test]
 fn a_receive_times_out() {
     let mut s = open(&[]);
-    s.set_timeout(Duration::from_millis(50)).unwrap();
+    s.set_timeout(Duration::from_millis(50));
     match s.recv_owned() {
         Err(Error::Timeout { after }) => assert_eq!(after, Duration::from_millis(50)),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_receive_until_a_deadline_ends_there_but_takes_what_is_queued() {
+    let (a, b) = (open(&[]), open(&[]));
+    let wait = Duration::from_millis(100);
+    let started = Instant::now();
+    assert_eq!(b.recv_owned_until(Some(started + wait)).unwrap(), None);
+    let waited = started.elapsed();
+    assert!(
+        waited >= wait && waited < wait + Duration::from_millis(200),
+        "waited {waited:?}"
+    );
+    // A deadline already passed: what is queued is still taken, at once.
+    let msg = message(6, b"queued");
+    a.send_to(&msg, b.port().unwrap()).unwrap();
+    let passed = Some(Instant::now());
+    let got = b.recv_owned_until(passed).unwrap();
+    assert_eq!(got.map(|r| r.data), Some(msg));
+    assert_eq!(b.recv_owned_until(passed).unwrap(), None);
+}
+
+#[test]
+fn a_signal_ends_a_wait_with_interrupted() {
+    extern "C" fn nothing(_: libc::c_int) {}
+    // As `nlecho listen` installs its handlers: without SA_RESTART.
+    let action = SigAction::new(
+        SigHandler::Handler(nothing),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler does nothing, so it is async-signal-safe, and no
+    // other test uses SIGUSR1.
+    unsafe { sigaction(Signal::SIGUSR1, &action) }.unwrap();
+    let s = open(&[]);
+    let waiter = thread::spawn(move || {
+        let started = Instant::now();
+        let got = s.recv_owned_until(Some(started + TIMEOUT));
+        (got, started.elapsed())
+    });
+    // Until one lands inside the wait: one sent before it would be missed.
+    while !waiter.is_finished() {
+        pthread_kill(waiter.as_pthread_t(), Signal::SIGUSR1).unwrap();
+        thread::sleep(Duration::from_millis(50));
+    }
+    let (got, waited) = waiter.join().unwrap();
+    assert!(matches!(got, Err(Error::Interrupted)), "{got:?}");
+    assert!(waited < TIMEOUT, "waited {waited:?}");
 }
 
 /// A `Write` whose bytes the test can read after the writer moved into a tap.
@@ -169,12 +219,12 @@ impl Write for Shared {
 
 #[test]
 fn a_pcap_tap_records_both_directions_in_order() {
-    let (a, b) = (open(&[]), open(&[25]));
+    let (a, b) = (Tapped::new(open(&[])), open(&[25]));
     let capture = Shared::default();
     a.add_tap(Box::new(
         PcapWriter::new(capture.clone(), USERSOCK).unwrap(),
     ));
-    let (pa, pb) = (a.port().unwrap(), b.port().unwrap());
+    let (pa, pb) = (a.socket().port().unwrap(), b.port().unwrap());
     let first = message(1, b"unicast");
     let second = message(2, b"multicast");
     let answer = message(3, b"answer");

@@ -1,18 +1,13 @@
 //! Checking that nothing arrives: the helper the socket tests share.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use nlecho::{Error, Socket};
+use nlecho::{Socket, Transport};
 
-/// Asserts that no datagram reaches `sock` within `wait`, then gives the
-/// socket back its previous receive timeout.
-pub fn assert_silent(sock: &mut Socket, wait: Duration) {
-    // Never set is "wait forever", which a zero timeout restores.
-    let before = sock.timeout().unwrap_or_default();
-    sock.set_timeout(wait).unwrap();
-    match sock.recv_owned() {
-        Err(Error::Timeout { .. }) => {}
+/// Asserts that no datagram reaches `sock` within `wait`.
+pub fn assert_silent(sock: &Socket, wait: Duration) {
+    match sock.recv_owned_until(Some(Instant::now() + wait)) {
+        Ok(None) => {}
         other => panic!("expected no datagram, got {other:?}"),
     }
-    sock.set_timeout(before).unwrap();
 }
