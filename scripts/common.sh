@@ -72,6 +72,14 @@ host_packages() {
     || die "apt-get install ${missing[*]} failed; install them by hand and retry"
 }
 
+# sh_quote ARG...: a POSIX sh command line that gives back ARG... as they
+# are: each in single quotes, a quote inside as '\''.
+sh_quote() {
+  local arg words=() IFS=' '
+  for arg in "$@"; do words+=("'${arg//\'/\'\\\'\'}'"); done
+  printf '%s\n' "${words[*]}"
+}
+
 # kconfig FILE NAME: the value of a string option in a kernel .config.
 kconfig() { sed -n "s/^$2=\"\\(.*\\)\"$/\\1/p" "$1"; }
 
