@@ -58,7 +58,7 @@ assets: userspace
 	rm -rf $(ASSETS) && $(BIN) generate-assets $(ASSETS)
 
 run: vm-module userspace
-	scripts/vm-run --timeout 300 -- 'nlecho hello && echo && dmesg | grep nlecho:'
+	scripts/vm-run --timeout 300 -- sh -c 'nlecho hello && echo && dmesg | grep nlecho:'
 
 test: userspace
 	tests/run

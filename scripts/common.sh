@@ -72,13 +72,29 @@ host_packages() {
     || die "apt-get install ${missing[*]} failed; install them by hand and retry"
 }
 
+# sh_quote ARG...: a POSIX sh command line that gives back ARG... as they
+# are: each in single quotes, a quote inside as '\''.
+sh_quote() {
+  local arg words=() IFS=' '
+  for arg in "$@"; do words+=("'${arg//\'/\'\\\'\'}'"); done
+  printf '%s\n' "${words[*]}"
+}
+
 # kconfig FILE NAME: the value of a string option in a kernel .config.
 kconfig() { sed -n "s/^$2=\"\\(.*\\)\"$/\\1/p" "$1"; }
 
+# kernel_cc CONFIG: the compiler that built a kernel, the first word of
+# CONFIG_CC_VERSION_TEXT in its .config (x86_64-linux-gnu-gcc-16, say).
+kernel_cc() {
+  local cc
+  cc=$(kconfig "$1" CONFIG_CC_VERSION_TEXT)
+  [ -n "$cc" ] || die "no CONFIG_CC_VERSION_TEXT in $1"
+  echo "${cc%% *}"
+}
+
 # kbuild's compiler arguments for the tree in $KOUT, the compiler that
 # built it: LLVM=-N for a clang-built tree (the debug kernel), CC= and
-# HOSTCC= with the first word of CONFIG_CC_VERSION_TEXT for a gcc one
-# (x86_64-linux-gnu-gcc-16, say).
+# HOSTCC= for a gcc one.
 kernel_toolchain() {
   local config=$BUILDROOT$KOUT/.config cc clang
   if grep -qx 'CONFIG_CC_IS_CLANG=y' "$config"; then
@@ -86,9 +102,8 @@ kernel_toolchain() {
     echo "LLVM=-$((clang / 10000))"
     return
   fi
-  cc=$(kconfig "$config" CONFIG_CC_VERSION_TEXT)
-  [ -n "$cc" ] || die "no CONFIG_CC_VERSION_TEXT in $config"
-  echo "CC=${cc%% *} HOSTCC=${cc%% *}"
+  cc=$(kernel_cc "$config") || exit
+  echo "CC=$cc HOSTCC=$cc"
 }
 
 # The version magic the kernel image itself carries, which insmod checks a
@@ -99,13 +114,20 @@ kernel_vermagic() {
     | grep -a -o -m1 "$KREL SMP[ a-z_]*"
 }
 
+# in_root ROOT CMD...: CMD inside the chroot ROOT with a clean environment,
+# so nothing of the host's (its PATH, locale, cargo's variables) leaks in.
+in_root() {
+  local root=$1; shift
+  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
+}
+
 # Run a command inside the build root with /proc mounted (objtool reads it);
 # the mount is undone however the command ends.
 in_buildroot() {
   [ -f "$BUILDROOT/.complete" ] || die "no build root at $BUILDROOT; run scripts/setup-buildroot"
   mount -t proc proc "$BUILDROOT/proc" || die "cannot mount /proc in $BUILDROOT"
   local rc=0
-  chroot "$BUILDROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@" || rc=$?
+  in_root "$BUILDROOT" "$@" || rc=$?
   umount "$BUILDROOT/proc" || die "cannot unmount $BUILDROOT/proc; unmount it by hand"
   return $rc
 }

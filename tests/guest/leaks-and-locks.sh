@@ -4,7 +4,7 @@
 # and lockdep is still on (it turns itself off after its first report, and
 # other debug checks may switch it off too).
 #
-#   scripts/vm-run ... -- 'sh /root/suite.sh; sh /root/leaks-and-locks.sh'
+#   scripts/vm-run ... -- sh -c 'sh /root/suite.sh; sh /root/leaks-and-locks.sh'
 
 . /root/lib.sh
 
