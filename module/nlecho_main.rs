@@ -64,7 +64,7 @@ struct NlEcho {
     // Fields drop in order: the debugfs file reads the initial namespace's
     // service, so it goes before the services do. Both are `None` when the
     // module stayed loaded without serving (see `fail_or_keep_loaded`).
-    _debugfs: Option<ffi::StatsDebugfs>,
+    _debugfs: Option<ffi::debugfs::StatsDebugfs>,
     _namespaces: Option<ffi::PerNamespace>,
 }
 
@@ -170,7 +170,7 @@ impl kernel::Module for NlEcho {
         );
         Ok(NlEcho {
             protocol,
-            _debugfs: Some(ffi::StatsDebugfs::new()),
+            _debugfs: Some(ffi::debugfs::StatsDebugfs::new()),
             _namespaces: Some(namespaces),
         })
     }
