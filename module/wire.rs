@@ -13,6 +13,7 @@
 #![allow(dead_code)]
 
 use core::ffi::CStr;
+use core::marker::PhantomData;
 
 /// Protocol number the module registers unless told otherwise.
 pub const NETLINK_NLECHO: u32 = 30;
@@ -237,61 +238,138 @@ pub struct Message<'a> {
     pub offset: usize,
 }
 
-/// Walks the messages of a datagram in order (`NLMSG_OK`/`NLMSG_NEXT`).
-///
-/// Yields `Err` for the first malformed message and nothing after it: once a
-/// length is wrong, no later offset can be trusted. Nothing is ever read
-/// outside the buffer.
-pub struct Messages<'a> {
-    buf: &'a [u8],
-    pos: usize,
+/// How a type-length-value record is cut short: what [`Walk`] reports to
+/// the record's [`Tlv::malformed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// Fewer bytes left than a header.
+    Truncated {
+        /// Bytes left.
+        avail: usize,
+    },
+    /// The length field is below the header's size.
+    LengthTooSmall {
+        /// The claimed length.
+        len: usize,
+    },
+    /// The length field runs past the end of the buffer.
+    LengthPastEnd {
+        /// The claimed length.
+        len: usize,
+        /// Bytes left.
+        avail: usize,
+    },
 }
 
-impl<'a> Messages<'a> {
-    /// Iterates over the messages of `buf`.
+/// A record that [`Walk`] finds in a buffer: a header that starts with the
+/// record's length (header included), its value, and padding to
+/// [`NLMSG_ALIGNTO`]. Messages ([`Message`]) and attributes ([`Attr`]) are
+/// such records.
+pub trait Tlv<'a>: Sized {
+    /// Size of the header.
+    const HDRLEN: usize;
+    /// What a malformed record is reported as.
+    type Error;
+    /// The length `head`, a whole header, claims.
+    fn claimed_len(head: &[u8]) -> usize;
+    /// The record at `offset`, from its whole header and its value.
+    fn from_parts(head: &'a [u8], value: &'a [u8], offset: usize) -> Self;
+    /// The error for the record at `offset`, cut short as `cut` says.
+    fn malformed(cut: Cut, offset: usize) -> Self::Error;
+}
+
+/// Walks the records of a buffer in order (`NLMSG_OK`/`NLMSG_NEXT`,
+/// `nla_for_each_attr`).
+///
+/// Yields `Err` for the first malformed record and nothing after it: once a
+/// length is wrong, no later offset can be trusted. Nothing is ever read
+/// outside the buffer.
+pub struct Walk<'a, T> {
+    buf: &'a [u8],
+    pos: usize,
+    last: usize,
+    _record: PhantomData<T>,
+}
+
+impl<'a, T: Tlv<'a>> Walk<'a, T> {
+    /// Iterates over the records of `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
-        Messages { buf, pos: 0 }
+        Walk {
+            buf,
+            pos: 0,
+            last: 0,
+            _record: PhantomData,
+        }
+    }
+
+    /// Offset in the buffer of the record returned last.
+    pub fn last_offset(&self) -> usize {
+        self.last
     }
 }
 
-impl<'a> Iterator for Messages<'a> {
-    type Item = Result<Message<'a>, Malformed>;
+impl<'a, T: Tlv<'a>> Iterator for Walk<'a, T> {
+    type Item = Result<T, T::Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let rest = self.buf.get(self.pos..)?;
         if rest.is_empty() {
             return None;
         }
-        // Whatever happens below, this call either moves past a whole message
+        // Whatever happens below, this call either moves past a whole record
         // or ends the walk.
         let offset = self.pos;
         self.pos = self.buf.len();
-        let header = match Header::parse(rest) {
-            Some(h) => h,
-            None => return Some(Err(Malformed::Truncated { avail: rest.len() })),
+        let avail = rest.len();
+        let Some(head) = rest.get(..T::HDRLEN) else {
+            return Some(Err(T::malformed(Cut::Truncated { avail }, offset)));
         };
-        let len = header.len as usize;
-        if len < NLMSG_HDRLEN {
-            return Some(Err(Malformed::LengthTooSmall { len: header.len }));
+        let len = T::claimed_len(head);
+        if len < T::HDRLEN {
+            return Some(Err(T::malformed(Cut::LengthTooSmall { len }, offset)));
         }
-        let payload = match rest.get(NLMSG_HDRLEN..len) {
-            Some(p) => p,
-            None => {
-                return Some(Err(Malformed::LengthPastEnd {
-                    len: header.len,
-                    avail: rest.len(),
-                }))
-            }
+        let Some(value) = rest.get(T::HDRLEN..len) else {
+            return Some(Err(T::malformed(Cut::LengthPastEnd { len, avail }, offset)));
         };
-        // The last message's padding may be missing from the datagram.
-        self.pos = offset + align(len).min(rest.len());
-        Some(Ok(Message {
-            header,
-            payload,
-            offset,
-        }))
+        // The last record's padding may be missing from the buffer.
+        self.pos = offset + align(len).min(avail);
+        self.last = offset;
+        Some(Ok(T::from_parts(head, value, offset)))
     }
 }
+
+impl<'a> Tlv<'a> for Message<'a> {
+    const HDRLEN: usize = NLMSG_HDRLEN;
+    type Error = Malformed;
+
+    fn claimed_len(head: &[u8]) -> usize {
+        u32_at(head, 0) as usize
+    }
+
+    fn from_parts(head: &'a [u8], payload: &'a [u8], offset: usize) -> Self {
+        Message {
+            // `head` is a whole header.
+            header: Header::parse(head).unwrap_or_default(),
+            payload,
+            offset,
+        }
+    }
+
+    fn malformed(cut: Cut, _offset: usize) -> Malformed {
+        // The lengths came from a `u32` header field.
+        match cut {
+            Cut::Truncated { avail } => Malformed::Truncated { avail },
+            Cut::LengthTooSmall { len } => Malformed::LengthTooSmall { len: len as u32 },
+            Cut::LengthPastEnd { len, avail } => Malformed::LengthPastEnd {
+                len: len as u32,
+                avail,
+            },
+        }
+    }
+}
+
+/// The messages of a datagram: [`Walk`] over [`Message`]s.
+pub type Messages<'a> = Walk<'a, Message<'a>>;
 
 /// Why a message could not be written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,62 +464,32 @@ pub struct BadAttr {
     pub offset: usize,
 }
 
-/// Walks the attributes of a payload (`nla_for_each_attr`), stopping at the
-/// first malformed one. A nested walk ([`Attr::attrs`]) is bounded by its
-/// parent's value.
-pub struct Attrs<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    last: usize,
-}
+impl<'a> Tlv<'a> for Attr<'a> {
+    const HDRLEN: usize = NLA_HDRLEN;
+    type Error = BadAttr;
 
-impl<'a> Attrs<'a> {
-    /// Iterates over the attributes in `buf`.
-    pub fn new(buf: &'a [u8]) -> Self {
-        Attrs {
-            buf,
-            pos: 0,
-            last: 0,
-        }
+    fn claimed_len(head: &[u8]) -> usize {
+        usize::from(u16_at(head, 0))
     }
 
-    /// Offset in `buf` of the attribute returned last.
-    pub fn last_offset(&self) -> usize {
-        self.last
-    }
-}
-
-impl<'a> Iterator for Attrs<'a> {
-    type Item = Result<Attr<'a>, BadAttr>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.buf.get(self.pos..)?;
-        if rest.is_empty() {
-            return None;
-        }
-        let offset = self.pos;
-        self.pos = self.buf.len();
-        let bad = Some(Err(BadAttr { offset }));
-        let Some(head) = rest.get(..NLA_HDRLEN) else {
-            return bad;
-        };
-        let len = usize::from(u16_at(head, 0));
+    fn from_parts(head: &'a [u8], value: &'a [u8], _offset: usize) -> Self {
         let ty = u16_at(head, 2);
-        let Some(value) = rest
-            .get(NLA_HDRLEN..len.max(NLA_HDRLEN))
-            .filter(|_| len >= NLA_HDRLEN)
-        else {
-            return bad;
-        };
-        self.pos = offset + align(len).min(rest.len());
-        self.last = offset;
-        Some(Ok(Attr {
+        Attr {
             ty: ty & NLA_TYPE_MASK,
             nested: ty & NLA_F_NESTED != 0,
             value,
-        }))
+        }
+    }
+
+    fn malformed(_cut: Cut, offset: usize) -> BadAttr {
+        BadAttr { offset }
     }
 }
+
+/// The attributes of a payload, stopping at the first malformed one:
+/// [`Walk`] over [`Attr`]s. A nested walk ([`Attr::attrs`]) is bounded by
+/// its parent's value.
+pub type Attrs<'a> = Walk<'a, Attr<'a>>;
 
 /// Appends one attribute at the start of `out`, zero-padded, and returns
 /// the bytes used.
