@@ -182,7 +182,7 @@ impl Drop for NlEcho {
             pr_info!(
                 "released netlink protocol {}:{}\n",
                 self.protocol,
-                stats::Summary(stats)
+                stats::Text::Line(stats)
             );
         }
     }

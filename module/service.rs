@@ -439,7 +439,7 @@ pub(crate) fn notify_port(
 ) -> Result {
     let sent = sender.unicast(notification(data, 0, gfp)?, port);
     if deliver(service, sent) {
-        service.counters.broadcast.add(1, Relaxed);
+        service.counters.notified.add(1, Relaxed);
     }
     sent
 }
@@ -467,7 +467,7 @@ pub(crate) fn notify_group(
         }
         Err(e) => return Err(e),
     }
-    service.counters.broadcast.add(1, Relaxed);
+    service.counters.notified.add(1, Relaxed);
     counters.sent.add(1, Relaxed);
     Ok(())
 }

@@ -82,19 +82,19 @@ pub const NLECHO_CMD_GET_GROUP: u16 = 0x15;
 pub const NLECHO_A_GROUP: u16 = 1;
 /// Opaque data.
 pub const NLECHO_A_DATA: u16 = 2;
-/// First of the `u64` counters of a STATS reply, in [`Stats`] field order.
+/// `u64`, in a STATS reply: [`Counts::received`].
 pub const NLECHO_A_STAT_RECEIVED: u16 = 3;
-/// Echo replies sent.
+/// `u64`, in a STATS reply: [`Counts::echoed`].
 pub const NLECHO_A_STAT_ECHOED: u16 = 4;
-/// Kernel-initiated messages sent.
+/// `u64`, in a STATS reply: [`Counts::notified`].
 pub const NLECHO_A_STAT_BROADCAST: u16 = 5;
-/// Replies or messages a receiver did not take.
+/// `u64`, in a STATS reply: [`Counts::dropped`].
 pub const NLECHO_A_STAT_DROPPED: u16 = 6;
-/// Datagrams cut short by a malformed message.
+/// `u64`, in a STATS reply: [`Counts::malformed`].
 pub const NLECHO_A_STAT_MALFORMED: u16 = 7;
-/// Requests answered with a negative error.
+/// `u64`, in a STATS reply: [`Counts::errors`].
 pub const NLECHO_A_STAT_ERRORS: u16 = 8;
-/// Payload bytes echoed.
+/// `u64`, in a STATS reply: [`Counts::bytes`].
 pub const NLECHO_A_STAT_BYTES: u16 = 9;
 /// Empty attribute that 8-byte aligns the `u64` after it.
 pub const NLECHO_A_PAD: u16 = 10;
@@ -861,40 +861,84 @@ impl GroupInfo {
     }
 }
 
-/// The module's counters: the payload of a STATS reply.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Well-formed messages received.
-    pub received: u64,
-    /// Echo replies sent.
-    pub echoed: u64,
-    /// Kernel-initiated messages sent.
-    pub broadcast: u64,
-    /// Replies or messages a receiver did not take.
-    pub dropped: u64,
-    /// Datagrams cut short by a malformed message.
-    pub malformed: u64,
-    /// Requests answered with a negative error.
-    pub errors: u64,
-    /// Payload bytes echoed.
-    pub bytes: u64,
+/// Declares the counters of a namespace's service, each once, in attribute
+/// order: its field, its STATS attribute, the name the CLI, debugfs and
+/// the unload line print for it, and what it counts. [`Counts`] is made
+/// from the list.
+macro_rules! counters {
+    ($($(#[doc = $doc:literal])+ $field:ident: $attr:ident, $name:literal;)+) => {
+        /// One value per counter of a namespace's service: the counts
+        /// themselves ([`Stats`], a STATS reply's payload) or, in the
+        /// module, the atomics they are kept in.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct Counts<T> {
+            $($(#[doc = $doc])+ pub $field: T,)+
+        }
+
+        /// How many counters there are.
+        pub const COUNTERS: usize = [$($name),+].len();
+
+        impl<T> Counts<T> {
+            /// Every counter from `init`.
+            pub fn from_fn(mut init: impl FnMut() -> T) -> Self {
+                Counts { $($field: init(),)+ }
+            }
+
+            /// Every counter through `f`.
+            pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> Counts<U> {
+                Counts { $($field: f(&self.$field),)+ }
+            }
+
+            /// Every counter with its attribute type and name, in
+            /// attribute order.
+            pub fn each(&self) -> [(u16, &'static str, &T); COUNTERS] {
+                [$(($attr, $name, &self.$field)),+]
+            }
+
+            /// The counter that attribute type `ty` carries.
+            fn by_attr(&mut self, ty: u16) -> Option<&mut T> {
+                match ty {
+                    $($attr => Some(&mut self.$field),)+
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
-/// Size of a STATS payload: seven `u64` attributes, each after a pad.
-pub const STATS_PAYLOAD_LEN: usize = 7 * (2 * NLA_HDRLEN + 8);
+counters! {
+    /// Well-formed messages received, including those skipped (control
+    /// types, commands without `NLM_F_REQUEST`).
+    received: NLECHO_A_STAT_RECEIVED, "received";
+    /// Echo replies sent.
+    echoed: NLECHO_A_STAT_ECHOED, "echoed";
+    /// Notifications sent, by BROADCAST and by the helpers: every
+    /// multicast, delivered or not, and every unicast its socket took.
+    /// Printed as `broadcast`, its name on the wire.
+    notified: NLECHO_A_STAT_BROADCAST, "broadcast";
+    /// Replies and notifications a receiver did not take: a unicast the
+    /// socket refused, a multicast a `NETLINK_BROADCAST_ERROR` listener
+    /// missed.
+    dropped: NLECHO_A_STAT_DROPPED, "dropped";
+    /// Datagrams cut short by a malformed message.
+    malformed: NLECHO_A_STAT_MALFORMED, "malformed";
+    /// Requests answered with a negative error.
+    errors: NLECHO_A_STAT_ERRORS, "errors";
+    /// Payload bytes echoed.
+    bytes: NLECHO_A_STAT_BYTES, "bytes";
+}
+
+/// The module's counters: the payload of a STATS reply.
+pub type Stats = Counts<u64>;
+
+/// Size of a STATS payload: one `u64` attribute per counter, each after a
+/// pad.
+pub const STATS_PAYLOAD_LEN: usize = COUNTERS * (2 * NLA_HDRLEN + 8);
 
 impl Stats {
     /// Every counter with its attribute type and name, in attribute order.
-    pub fn fields(&self) -> [(u16, &'static str, u64); 7] {
-        [
-            (NLECHO_A_STAT_RECEIVED, "received", self.received),
-            (NLECHO_A_STAT_ECHOED, "echoed", self.echoed),
-            (NLECHO_A_STAT_BROADCAST, "broadcast", self.broadcast),
-            (NLECHO_A_STAT_DROPPED, "dropped", self.dropped),
-            (NLECHO_A_STAT_MALFORMED, "malformed", self.malformed),
-            (NLECHO_A_STAT_ERRORS, "errors", self.errors),
-            (NLECHO_A_STAT_BYTES, "bytes", self.bytes),
-        ]
+    pub fn fields(&self) -> [(u16, &'static str, u64); COUNTERS] {
+        self.each().map(|(ty, name, value)| (ty, name, *value))
     }
 
     /// The STATS payload.
@@ -902,7 +946,8 @@ impl Stats {
         let mut out = [0u8; STATS_PAYLOAD_LEN];
         let mut at = 0;
         for (ty, _, value) in self.fields() {
-            // Cannot fail: `out` holds exactly seven padded u64 attributes.
+            // Cannot fail: `out` holds exactly one padded u64 attribute per
+            // counter.
             at += put_u64(&mut out[at..], at, ty, value).unwrap_or(0);
         }
         out
@@ -914,17 +959,9 @@ impl Stats {
         let mut s = Stats::default();
         for attr in Attrs::new(payload) {
             let attr = attr?;
-            let field = match attr.ty {
-                NLECHO_A_STAT_RECEIVED => &mut s.received,
-                NLECHO_A_STAT_ECHOED => &mut s.echoed,
-                NLECHO_A_STAT_BROADCAST => &mut s.broadcast,
-                NLECHO_A_STAT_DROPPED => &mut s.dropped,
-                NLECHO_A_STAT_MALFORMED => &mut s.malformed,
-                NLECHO_A_STAT_ERRORS => &mut s.errors,
-                NLECHO_A_STAT_BYTES => &mut s.bytes,
-                _ => continue,
-            };
-            *field = attr.u64().ok_or(AttrError::BadValue(attr.ty))?;
+            if let Some(field) = s.by_attr(attr.ty) {
+                *field = attr.u64().ok_or(AttrError::BadValue(attr.ty))?;
+            }
         }
         Ok(s)
     }

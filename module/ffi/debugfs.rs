@@ -10,6 +10,7 @@ use kernel::seq_file::{seq_print, SeqFile};
 use super::with_service;
 use crate::netlink::Net;
 use crate::service;
+use crate::stats;
 
 // The dentry stays opaque here: only debugfs looks inside it.
 extern "C" {
@@ -77,9 +78,7 @@ pub(crate) unsafe extern "C" fn nlecho_stats_show(
     let Some(stats) = with_service(Net::initial(), |s| s.counters.snapshot()) else {
         return ENODEV.to_errno();
     };
-    for (_, name, value) in stats.fields() {
-        seq_print!(m, "{name} {value}\n");
-    }
+    seq_print!(m, "{}", stats::Text::Lines(stats));
     0
 }
 
