@@ -29,11 +29,11 @@ module! {
     alias: ["net-pf-16-proto-30"],
     params: {
         protocol: u32 {
-            default: 30,
+            default: crate::wire::NETLINK_NLECHO,
             description: "Netlink protocol number to serve, 23-31 and unused (default 30)",
         },
         groups: u32 {
-            default: 32,
+            default: crate::wire::DEFAULT_GROUPS,
             description: "Number of multicast groups, 1-1024 (default 32)",
         },
         nonroot_recv: u8 {
