@@ -19,7 +19,7 @@ use kernel::prelude::*;
 use kernel::sync::rcu;
 
 use crate::netlink::{DumpSkb, Net, Request};
-use crate::service::{self, NetService};
+use crate::service::NetService;
 
 pub(crate) mod debugfs;
 mod helpers;
@@ -139,7 +139,7 @@ pub(crate) unsafe extern "C" fn nlecho_net_start(
         service.start(net).inspect_err(|_| {
             pr_err!(
                 "cannot register netlink protocol {}: already in use in {} (see /proc/net/netlink) or out of memory\n",
-                service::SETTINGS.as_ref().map_or(0, |s| s.protocol),
+                service.settings().protocol,
                 if net.is_initial() {
                     "the initial network namespace"
                 } else {

@@ -153,7 +153,10 @@ impl kernel::Module for NlEcho {
         // user sockets: the input callback's safety rests on that owner
         // being us. Registration fails in any namespace where another
         // kernel socket has the protocol; this checks the rest (a race).
-        if !matches!(service::owns_protocol(), Ok(true)) {
+        if !matches!(
+            netlink::owns_protocol(netlink::Net::initial(), protocol),
+            Ok(true)
+        ) {
             pr_err!(
                 "cannot register netlink protocol {}: another module registered it first\n",
                 protocol
