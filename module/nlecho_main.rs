@@ -54,9 +54,13 @@ module! {
 /// Most multicast groups the `groups` parameter may ask for.
 const MAX_GROUPS: u32 = 1024;
 
-/// `uapi/linux/netlink.h` assigns 0 to `NETLINK_SMC` (22) to the kernel's own
-/// families. Taking one whose module is not loaded yet would make that
-/// module fail later, and `NETLINK_USERSOCK` has no kernel socket to own.
+/// The first protocol number not taken by the kernel's own families:
+/// [`include/uapi/linux/netlink.h`] gives them 0 up to `NETLINK_SMC` (22).
+/// Taking one of those whose module is not loaded yet would make that
+/// module fail later, and `NETLINK_USERSOCK` (2) has no kernel socket to
+/// own.
+///
+/// [`include/uapi/linux/netlink.h`]: srctree/include/uapi/linux/netlink.h
 const FIRST_FREE_PROTOCOL: u32 = bindings::NETLINK_SMC + 1;
 
 struct NlEcho {
