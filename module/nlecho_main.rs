@@ -69,7 +69,7 @@ struct NlEcho {
     // service, so it goes before the services do. Both are `None` when the
     // module stayed loaded without serving (see `fail_or_keep_loaded`).
     _debugfs: Option<ffi::debugfs::StatsDebugfs>,
-    _namespaces: Option<ffi::PerNamespace>,
+    namespaces: Option<ffi::PerNamespace>,
 }
 
 /// After the protocol was reachable, a failed init must not free the
@@ -84,7 +84,7 @@ fn fail_or_keep_loaded(protocol: u32, module: &'static ThisModule, error: Error)
     Ok(NlEcho {
         protocol,
         _debugfs: None,
-        _namespaces: None,
+        namespaces: None,
     })
 }
 
@@ -178,13 +178,20 @@ impl kernel::Module for NlEcho {
         Ok(NlEcho {
             protocol,
             _debugfs: Some(ffi::debugfs::StatsDebugfs::new()),
-            _namespaces: Some(namespaces),
+            namespaces: Some(namespaces),
         })
     }
 }
 
 impl Drop for NlEcho {
     fn drop(&mut self) {
+        // A module that stayed loaded without serving unregistered its
+        // hooks: the namespaces' state is freed and its pernet id given
+        // back, so there is nothing to look up (and reading it would read
+        // freed memory).
+        if self.namespaces.is_none() {
+            return;
+        }
         if let Some(stats) = ffi::with_service(netlink::Net::initial(), |s| s.counters.snapshot()) {
             pr_info!(
                 "released netlink protocol {}:{}\n",
