@@ -5,6 +5,10 @@
 //! exported by `nlecho_exports.c`, the role of `test_unicast()` and
 //! `test_broadcast()` in the classic C module. They turn their C arguments
 //! into Rust ones; [`crate::service`] sends.
+//!
+//! They never sleep, and run in process or softirq context with interrupts
+//! on: they free skbs, which the kernel does only with interrupts on. See
+//! `nlecho.h` for the whole contract.
 
 use core::ptr::NonNull;
 
@@ -130,6 +134,30 @@ fn in_namespace(net: Net<'_>, send: impl FnOnce(&NetService, Sender<'_>) -> Resu
     .unwrap_or(Err(ENODEV))
 }
 
+/// What the `_net` helpers share: checks and borrows their arguments, runs
+/// `send` with `net`'s service, a sender for its socket and the data, and
+/// returns 0 or a negative errno.
+///
+/// # Safety
+///
+/// As for [`nlecho_unicast_net`].
+unsafe fn send_in(
+    net: *mut bindings::net,
+    data: *const c_void,
+    size: usize,
+    send: impl FnOnce(&NetService, Sender<'_>, &[u8]) -> Result,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: Guaranteed by the safety requirements; the bytes are
+        // copied into the message before we return.
+        let data = unsafe { bytes(data, size) }?;
+        // SAFETY: Guaranteed by the safety requirements.
+        let net = unsafe { helper_net(net) }?;
+        in_namespace(net, |service, sender| send(service, sender, data))?;
+        Ok(0)
+    })
+}
+
 /// Sends `size` bytes at `data` to the user socket bound to `portid` in the
 /// initial namespace, as a notification. Returns 0 or a negative errno; see
 /// `nlecho.h`.
@@ -179,17 +207,12 @@ pub(crate) unsafe extern "C" fn nlecho_unicast_net(
     size: usize,
     portid: u32,
 ) -> c_int {
-    from_result(|| {
-        // SAFETY: Guaranteed by this function's safety requirements; the
-        // bytes are copied into the message before we return.
-        let data = unsafe { bytes(data, size) }?;
-        // SAFETY: Guaranteed by this function's safety requirements.
-        let net = unsafe { helper_net(net) }?;
-        in_namespace(net, |service, sender| {
+    // SAFETY: Guaranteed by this function's safety requirements.
+    unsafe {
+        send_in(net, data, size, |service, sender, data| {
             service::notify_port(service, sender, data, portid, Gfp::Atomic)
-        })?;
-        Ok(0)
-    })
+        })
+    }
 }
 
 /// [`nlecho_broadcast`] in namespace `net`.
@@ -204,15 +227,10 @@ pub(crate) unsafe extern "C" fn nlecho_broadcast_net(
     size: usize,
     group: u32,
 ) -> c_int {
-    from_result(|| {
-        // SAFETY: Guaranteed by this function's safety requirements; the
-        // bytes are copied into the message before we return.
-        let data = unsafe { bytes(data, size) }?;
-        // SAFETY: Guaranteed by this function's safety requirements.
-        let net = unsafe { helper_net(net) }?;
-        in_namespace(net, |service, sender| {
+    // SAFETY: Guaranteed by this function's safety requirements.
+    unsafe {
+        send_in(net, data, size, |service, sender, data| {
             service::notify_group(service, sender, data, group, Gfp::Atomic)
-        })?;
-        Ok(0)
-    })
+        })
+    }
 }
