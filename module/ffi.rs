@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The C ABI between nlecho's Rust code and C:
+//! The C ABI between nlecho's Rust code and C, one file per concern:
 //!
-//! - the helpers other kernel modules call, `nlecho_unicast()`,
-//!   `nlecho_broadcast()` and their `_net` variants (declared in `nlecho.h`,
-//!   exported by `nlecho_exports.c`; the role of `test_unicast()` and
-//!   `test_broadcast()` in the classic C module);
-//! - the hooks `nlecho_netns.c` calls as a network namespace comes and
+//! - here, the hooks `nlecho_netns.c` calls as a network namespace comes and
 //!   goes, and the namespace's state they leave behind;
-//! - the debugfs file that `nlecho_debugfs.c` creates.
+//! - [`helpers`], the helpers other kernel modules call;
+//! - [`debugfs`], the debugfs files that `nlecho_debugfs.c` creates.
 //!
-//! This file only turns C arguments into Rust ones; the work is done by
+//! With `netlink.rs`, these files hold all of the module's `unsafe` code.
+//! They only turn C arguments into Rust ones; the work is done by
 //! [`crate::service`] and [`crate::stats`].
 
 use core::ptr::NonNull;
@@ -18,13 +16,13 @@ use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::error::{from_result, to_result};
 use kernel::prelude::*;
-use kernel::seq_file::{seq_print, SeqFile};
-
 use kernel::sync::rcu;
 
-use crate::netlink::{DumpSkb, Gfp, Net, Request, Sender};
-use crate::service::{self, NetService};
-use crate::wire;
+use crate::netlink::{DumpSkb, Net, Request};
+use crate::service::NetService;
+
+pub(crate) mod debugfs;
+mod helpers;
 
 // Only pointers to `struct net` cross, never the struct: `improper_ctypes`
 // objects to zero-sized fields deep inside it.
@@ -141,7 +139,7 @@ pub(crate) unsafe extern "C" fn nlecho_net_start(
         service.start(net).inspect_err(|_| {
             pr_err!(
                 "cannot register netlink protocol {}: already in use in {} (see /proc/net/netlink) or out of memory\n",
-                service::SETTINGS.as_ref().map_or(0, |s| s.protocol),
+                service.settings().protocol,
                 if net.is_initial() {
                     "the initial network namespace"
                 } else {
@@ -204,228 +202,4 @@ pub(crate) unsafe extern "C" fn nlecho_net_free(state: *mut c_void) {
         // `KBox::into_raw` and nothing can use it any more.
         drop(unsafe { KBox::from_raw(state.as_ptr()) });
     }
-}
-
-/// Borrows the caller's buffer, after checking its size against the
-/// protocol's maximum, so an absurd `size` is refused before it is used.
-///
-/// # Safety
-///
-/// `data` must point to `size` readable bytes that nobody writes for `'a`,
-/// or `size` must be 0.
-unsafe fn bytes<'a>(data: *const c_void, size: usize) -> Result<&'a [u8]> {
-    if size > wire::MAX_NOTIFY_DATA {
-        return Err(EMSGSIZE);
-    }
-    if size == 0 {
-        return Ok(&[]);
-    }
-    if data.is_null() {
-        return Err(EINVAL);
-    }
-    // SAFETY: `data` is non-null and, by the safety requirements, points to
-    // `size` readable bytes that nobody writes for `'a`; `size` is far below
-    // `isize::MAX`.
-    Ok(unsafe { core::slice::from_raw_parts(data.cast::<u8>(), size) })
-}
-
-/// The namespace a `_net` helper was given.
-///
-/// # Safety
-///
-/// `net` must be null or a namespace that stays alive for `'a`.
-unsafe fn helper_net<'a>(net: *mut bindings::net) -> Result<Net<'a>> {
-    let net = NonNull::new(net).ok_or(EINVAL)?;
-    // SAFETY: Guaranteed by the safety requirements.
-    Ok(unsafe { Net::from_raw(net) })
-}
-
-/// Runs `send` with `net`'s service and a sender for its socket, under
-/// `rcu_read_lock()`; `ENODEV` once the service is going.
-fn in_namespace(net: Net<'_>, send: impl FnOnce(&NetService, Sender<'_>) -> Result) -> Result {
-    with_service(net, |service| {
-        service
-            .socket()
-            .with(|sender| send(service, sender))
-            .unwrap_or(Err(ENODEV))
-    })
-    .unwrap_or(Err(ENODEV))
-}
-
-/// Sends `size` bytes at `data` to the user socket bound to `portid` in the
-/// initial namespace, as a notification. Returns 0 or a negative errno; see
-/// `nlecho.h`.
-///
-/// # Safety
-///
-/// `data` must point to `size` readable bytes that nobody writes until the
-/// call returns, or `size` must be 0. A `size` above `NLECHO_MAX_DATA` is
-/// refused without reading `data`.
-#[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_unicast(
-    data: *const c_void,
-    size: usize,
-    portid: u32,
-) -> c_int {
-    // SAFETY: Guaranteed by this function's safety requirements.
-    unsafe { nlecho_unicast_net(&raw mut bindings::init_net, data, size, portid) }
-}
-
-/// Sends `size` bytes at `data` to multicast `group` of the initial
-/// namespace, as a notification. Returns 0 (also when nobody listens) or a
-/// negative errno; see `nlecho.h`.
-///
-/// # Safety
-///
-/// As for [`nlecho_unicast`].
-#[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_broadcast(
-    data: *const c_void,
-    size: usize,
-    group: u32,
-) -> c_int {
-    // SAFETY: Guaranteed by this function's safety requirements.
-    unsafe { nlecho_broadcast_net(&raw mut bindings::init_net, data, size, group) }
-}
-
-/// [`nlecho_unicast`] in namespace `net`.
-///
-/// # Safety
-///
-/// As for [`nlecho_unicast`]; and `net` must be null or a namespace that
-/// stays alive until the call returns.
-#[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_unicast_net(
-    net: *mut bindings::net,
-    data: *const c_void,
-    size: usize,
-    portid: u32,
-) -> c_int {
-    from_result(|| {
-        // SAFETY: Guaranteed by this function's safety requirements; the
-        // bytes are copied into the message before we return.
-        let data = unsafe { bytes(data, size) }?;
-        // SAFETY: Guaranteed by this function's safety requirements.
-        let net = unsafe { helper_net(net) }?;
-        in_namespace(net, |service, sender| {
-            service::notify_port(service, sender, data, portid, Gfp::Atomic)
-        })?;
-        Ok(0)
-    })
-}
-
-/// [`nlecho_broadcast`] in namespace `net`.
-///
-/// # Safety
-///
-/// As for [`nlecho_unicast_net`].
-#[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_broadcast_net(
-    net: *mut bindings::net,
-    data: *const c_void,
-    size: usize,
-    group: u32,
-) -> c_int {
-    from_result(|| {
-        // SAFETY: Guaranteed by this function's safety requirements; the
-        // bytes are copied into the message before we return.
-        let data = unsafe { bytes(data, size) }?;
-        // SAFETY: Guaranteed by this function's safety requirements.
-        let net = unsafe { helper_net(net) }?;
-        in_namespace(net, |service, sender| {
-            service::notify_group(service, sender, data, group, Gfp::Atomic)
-        })?;
-        Ok(0)
-    })
-}
-
-// The dentry stays opaque here: only debugfs looks inside it.
-extern "C" {
-    fn nlecho_debugfs_create() -> *mut c_void;
-    fn nlecho_debugfs_remove(dir: *mut c_void);
-}
-
-/// The debugfs directory `nlecho` with its file `stats`, made by
-/// `nlecho_debugfs.c` so that an open file pins the module; removed on drop.
-///
-/// # Invariants
-///
-/// `dir` was returned by `nlecho_debugfs_create()` (an error pointer when
-/// debugfs is unavailable, which debugfs accepts everywhere) and is removed
-/// only by [`Drop`].
-pub(crate) struct StatsDebugfs {
-    dir: *mut c_void,
-}
-
-// SAFETY: The dentry is not tied to a thread; debugfs locks internally.
-unsafe impl Send for StatsDebugfs {}
-
-// SAFETY: No method takes `&self`.
-unsafe impl Sync for StatsDebugfs {}
-
-impl StatsDebugfs {
-    /// Creates `/sys/kernel/debug/nlecho/` with `stats`, the initial
-    /// namespace's counters, and `namespaces`, how many are served: create
-    /// it once [`PerNamespace`] is registered, and drop it before. As is the rule for debugfs, failing to create it
-    /// is not an error: the module works without it. Process context only;
-    /// so is the drop.
-    pub(crate) fn new() -> Self {
-        // SAFETY: Plain call in process context (module init).
-        let dir = unsafe { nlecho_debugfs_create() };
-        // INVARIANT: `dir` was just returned by `nlecho_debugfs_create()`.
-        Self { dir }
-    }
-}
-
-impl Drop for StatsDebugfs {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant `dir` came from
-        // `nlecho_debugfs_create()` and has not been removed yet.
-        // `debugfs_remove()` waits for readers in `nlecho_stats_show()`.
-        unsafe { nlecho_debugfs_remove(self.dir) };
-    }
-}
-
-/// Writes the `stats` file: one `name value` line per counter of the
-/// initial namespace. The `show` callback of
-/// `DEFINE_SHOW_ATTRIBUTE(nlecho_stats)`.
-///
-/// # Safety
-///
-/// Must only be called by the seq_file code, with `m` a valid `seq_file`
-/// that no other thread uses until the call returns.
-#[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_stats_show(
-    m: *mut bindings::seq_file,
-    _v: *mut c_void,
-) -> c_int {
-    // SAFETY: By the safety requirements `m` is valid and used by this
-    // thread alone for the duration of the call.
-    let m = unsafe { SeqFile::from_raw(m) };
-    let Some(stats) = with_service(Net::initial(), |s| s.counters.snapshot()) else {
-        return ENODEV.to_errno();
-    };
-    for (_, name, value) in stats.fields() {
-        seq_print!(m, "{name} {value}\n");
-    }
-    0
-}
-
-/// Writes the `namespaces` file: how many network namespaces nlecho serves
-/// now, so a test can see a namespace's service go with it. The `show`
-/// callback of `DEFINE_SHOW_ATTRIBUTE(nlecho_namespaces)`.
-///
-/// # Safety
-///
-/// As for [`nlecho_stats_show`].
-#[unsafe(no_mangle)]
-pub(crate) unsafe extern "C" fn nlecho_namespaces_show(
-    m: *mut bindings::seq_file,
-    _v: *mut c_void,
-) -> c_int {
-    // SAFETY: By the safety requirements `m` is valid and used by this
-    // thread alone for the duration of the call.
-    let m = unsafe { SeqFile::from_raw(m) };
-    seq_print!(m, "{}\n", service::live_services());
-    0
 }

@@ -2,8 +2,9 @@
 
 //! Safe abstractions over the kernel's netlink API.
 //!
-//! C headers: [`include/linux/netlink.h`], [`include/linux/skbuff.h`],
-//! [`include/net/net_namespace.h`].
+//! C headers: [`include/linux/netlink.h`](srctree/include/linux/netlink.h),
+//! [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h),
+//! [`include/net/net_namespace.h`](srctree/include/net/net_namespace.h).
 //!
 //! The kernel crate has no netlink support of its own. This file and
 //! `ffi.rs` (the C ABI of the exported helpers and of the per-namespace
@@ -51,6 +52,10 @@ pub(crate) enum Gfp {
 const COSTLY_SKB: usize = (kernel::page::PAGE_SIZE << bindings::PAGE_ALLOC_COSTLY_ORDER)
     - core::mem::size_of::<bindings::skb_shared_info>()
     - 64;
+
+/// `netlink_unicast()`'s `nonblock`: a full receive queue fails the send
+/// with `EAGAIN` at once rather than making the sender wait.
+const NONBLOCK: c_int = 1;
 
 /// `__GFP_NORETRY`, which this release's bindings only have as a bit number.
 const GFP_NORETRY: bindings::gfp_t = 1 << bindings::___GFP_NORETRY_BIT;
@@ -313,7 +318,8 @@ impl Sender<'_> {
         }
         // SAFETY: By the type invariant `sk` is live. `into_raw` hands over
         // the skb, which `netlink_unicast()` frees or queues in every case.
-        let ret = unsafe { bindings::netlink_unicast(self.sk.as_ptr(), msg.into_raw(), port, 1) };
+        let ret =
+            unsafe { bindings::netlink_unicast(self.sk.as_ptr(), msg.into_raw(), port, NONBLOCK) };
         to_result(ret.min(0))
     }
 
@@ -673,7 +679,8 @@ unsafe extern "C" fn input_trampoline<H: Handler>(skb: *mut bindings::sk_buff) {
 
 /// Appends one netlink message to `skb`, which has at least `room` bytes of
 /// tailroom: `header` (its length is filled in) and a payload of `len`
-/// bytes that `fill` writes. Returns the bytes used.
+/// bytes that `fill` writes. Returns the bytes used, or `EMSGSIZE` if the
+/// message is larger than the protocol allows or than `room`.
 ///
 /// # Safety
 ///
@@ -687,13 +694,20 @@ unsafe fn put_message(
     fill: impl FnOnce(&mut [u8]) -> core::result::Result<usize, wire::NoRoom>,
 ) -> Result<usize> {
     let space = wire::msg_space(len);
-    // Checked before the skb grows, so a refused message leaves it as it
-    // was.
+    // The safety check at the point of writing, whatever the entry points
+    // checked: nothing larger than the protocol allows is written, nor past
+    // the tailroom. Checked before the skb grows, so a refused message
+    // leaves it as it was.
     if len > wire::MAX_PAYLOAD || space > room {
         return Err(EMSGSIZE);
     }
     // `space <= MAX_MSG_LEN`, far below `c_uint::MAX`.
     let space_c = space as c_uint;
+    // `len <= MAX_PAYLOAD`, checked above.
+    let header = wire::Header {
+        len: (wire::NLMSG_HDRLEN + len) as u32,
+        ..header
+    };
     // SAFETY: By the safety requirements the skb has at least
     // `room >= space` bytes of tailroom, so `skb_put()` cannot overrun (and
     // BUG).
@@ -704,14 +718,11 @@ unsafe fn put_message(
     area.fill(0);
     let (head, payload) = area.split_at_mut(wire::NLMSG_HDRLEN);
     let written = fill(payload.get_mut(..len).unwrap_or_default());
-    if written != Ok(len) || wire::put(head, header, &[]).is_err() {
+    if written != Ok(len) || copy(head, &header.to_bytes()).is_err() {
         // Only a bug in `fill` gets here. The area is zeroed, so no
         // uninitialised memory can reach user space; the message is refused.
         return Err(EMSGSIZE);
     }
-    // `len <= MAX_PAYLOAD`, checked above.
-    let total = (wire::NLMSG_HDRLEN + len) as u32;
-    head[..4].copy_from_slice(&total.to_ne_bytes());
     Ok(space)
 }
 

@@ -12,19 +12,26 @@
  * instead: type NLMSG_DONE followed by the raw data.
  *
  * nlecho_unicast() and nlecho_broadcast() address the initial network
- * namespace; the _net variants the namespace net, which must stay alive
- * during the call (hold a reference, or run in its context).
+ * namespace; the _net variants the namespace net, whose struct net must
+ * stay valid during the call (hold a reference, or run in its context).
  *
  * All four copy the data and never sleep (GFP_ATOMIC | __GFP_NOWARN): call
- * them in process or softirq context, under spinlocks or rcu_read_lock()
- * too, but not with interrupts disabled (a netlink tap's transmit path
- * needs them). They return 0 or a negative errno:
+ * them in process or softirq context, also under rcu_read_lock() or a
+ * spinlock that leaves interrupts on (spin_lock(), spin_lock_bh()), but
+ * not in hard interrupt context or with interrupts disabled: they free
+ * sk_buffs (a message that was not sent, or those a receiver closing
+ * meanwhile had queued), which the kernel does only with interrupts on
+ * (see dev_kfree_skb_any() in net/core/dev.c). They return 0 or a
+ * negative errno:
  *   -EINVAL        data is NULL but size is not 0; net is NULL
  *   -EMSGSIZE      size is above NLECHO_MAX_DATA (data is not read)
  *   -ENOMEM        no memory for the message
- *   -ENODEV        nlecho's service in that namespace is gone (the
- *                  namespace is being destroyed; callers that look the
- *                  symbols up at run time: nlecho is being unloaded)
+ *   -ENODEV        _net variants only: net is being set up or dismantled,
+ *                  and nlecho's service in it is not there (a caller that
+ *                  holds a reference to net never sees this; one that
+ *                  reached net through a device or a kernel socket of it
+ *                  may). Not because nlecho unloads: a module linked
+ *                  against these functions keeps nlecho loaded.
  *   unicast only:
  *   -EINVAL        portid is 0, the kernel itself
  *   -ECONNREFUSED  no socket is bound to portid
@@ -42,10 +49,14 @@
 
 struct net;
 
-/* Largest request payload: a 64 KiB message minus its 16-byte header. */
-#define NLECHO_MAX_PAYLOAD (65536 - 16)
-/* Largest data: what fits in a notification with its two attributes. */
-#define NLECHO_MAX_DATA (NLECHO_MAX_PAYLOAD - 12)
+/*
+ * Largest request payload: a 64 KiB message less its 16-byte header.
+ * Largest data: that less the 12 bytes of a notification's attributes.
+ * nlecho's build fails unless these are module/wire.rs's MAX_PAYLOAD and
+ * MAX_NOTIFY_DATA (see ffi/helpers.rs).
+ */
+#define NLECHO_MAX_PAYLOAD 65520
+#define NLECHO_MAX_DATA 65508
 
 int nlecho_unicast(const void *data, size_t size, u32 portid);
 int nlecho_broadcast(const void *data, size_t size, u32 group);

@@ -20,8 +20,8 @@ mod ffi {
 }
 
 /// Sends `data` to the user socket bound to `portid` in the initial network
-/// namespace, as a notification. Never sleeps. Errors are listed in
-/// `nlecho.h`.
+/// namespace, as a notification. Never sleeps; call it in process or softirq
+/// context, not with interrupts disabled. Errors are listed in `nlecho.h`.
 pub(crate) fn unicast(data: &[u8], portid: u32) -> Result {
     // SAFETY: `data` is a valid slice of `data.len()` bytes, which
     // `nlecho_unicast()` copies before it returns.
@@ -29,7 +29,8 @@ pub(crate) fn unicast(data: &[u8], portid: u32) -> Result {
 }
 
 /// Sends `data` to multicast `group` of the initial network namespace, as a
-/// notification. Never sleeps; a group without listeners is not an error.
+/// notification; a group without listeners is not an error. Never sleeps;
+/// call it in process or softirq context, not with interrupts disabled.
 /// Errors are listed in `nlecho.h`.
 pub(crate) fn broadcast(data: &[u8], group: u32) -> Result {
     // SAFETY: `data` is a valid slice of `data.len()` bytes, which

@@ -29,11 +29,11 @@ module! {
     alias: ["net-pf-16-proto-30"],
     params: {
         protocol: u32 {
-            default: 30,
+            default: crate::wire::NETLINK_NLECHO,
             description: "Netlink protocol number to serve, 23-31 and unused (default 30)",
         },
         groups: u32 {
-            default: 32,
+            default: crate::wire::DEFAULT_GROUPS,
             description: "Number of multicast groups, 1-1024 (default 32)",
         },
         nonroot_recv: u8 {
@@ -54,9 +54,13 @@ module! {
 /// Most multicast groups the `groups` parameter may ask for.
 const MAX_GROUPS: u32 = 1024;
 
-/// `uapi/linux/netlink.h` assigns 0 to `NETLINK_SMC` (22) to the kernel's own
-/// families. Taking one whose module is not loaded yet would make that
-/// module fail later, and `NETLINK_USERSOCK` has no kernel socket to own.
+/// The first protocol number not taken by the kernel's own families:
+/// [`include/uapi/linux/netlink.h`] gives them 0 up to `NETLINK_SMC` (22).
+/// Taking one of those whose module is not loaded yet would make that
+/// module fail later, and `NETLINK_USERSOCK` (2) has no kernel socket to
+/// own.
+///
+/// [`include/uapi/linux/netlink.h`]: srctree/include/uapi/linux/netlink.h
 const FIRST_FREE_PROTOCOL: u32 = bindings::NETLINK_SMC + 1;
 
 struct NlEcho {
@@ -64,8 +68,8 @@ struct NlEcho {
     // Fields drop in order: the debugfs file reads the initial namespace's
     // service, so it goes before the services do. Both are `None` when the
     // module stayed loaded without serving (see `fail_or_keep_loaded`).
-    _debugfs: Option<ffi::StatsDebugfs>,
-    _namespaces: Option<ffi::PerNamespace>,
+    _debugfs: Option<ffi::debugfs::StatsDebugfs>,
+    namespaces: Option<ffi::PerNamespace>,
 }
 
 /// After the protocol was reachable, a failed init must not free the
@@ -80,7 +84,7 @@ fn fail_or_keep_loaded(protocol: u32, module: &'static ThisModule, error: Error)
     Ok(NlEcho {
         protocol,
         _debugfs: None,
-        _namespaces: None,
+        namespaces: None,
     })
 }
 
@@ -153,7 +157,10 @@ impl kernel::Module for NlEcho {
         // user sockets: the input callback's safety rests on that owner
         // being us. Registration fails in any namespace where another
         // kernel socket has the protocol; this checks the rest (a race).
-        if !matches!(service::owns_protocol(), Ok(true)) {
+        if !matches!(
+            netlink::owns_protocol(netlink::Net::initial(), protocol),
+            Ok(true)
+        ) {
             pr_err!(
                 "cannot register netlink protocol {}: another module registered it first\n",
                 protocol
@@ -170,19 +177,26 @@ impl kernel::Module for NlEcho {
         );
         Ok(NlEcho {
             protocol,
-            _debugfs: Some(ffi::StatsDebugfs::new()),
-            _namespaces: Some(namespaces),
+            _debugfs: Some(ffi::debugfs::StatsDebugfs::new()),
+            namespaces: Some(namespaces),
         })
     }
 }
 
 impl Drop for NlEcho {
     fn drop(&mut self) {
+        // A module that stayed loaded without serving unregistered its
+        // hooks: the namespaces' state is freed and its pernet id given
+        // back, so there is nothing to look up (and reading it would read
+        // freed memory).
+        if self.namespaces.is_none() {
+            return;
+        }
         if let Some(stats) = ffi::with_service(netlink::Net::initial(), |s| s.counters.snapshot()) {
             pr_info!(
                 "released netlink protocol {}:{}\n",
                 self.protocol,
-                stats::Summary(stats)
+                stats::Text::Line(stats)
             );
         }
     }

@@ -36,7 +36,8 @@ pub(crate) struct Settings {
     pub(crate) module: &'static ThisModule,
 }
 
-/// The module's settings, set once by `init` before any namespace is served.
+/// The module's settings, set once by `init` before any namespace is served;
+/// each [`NetService`] keeps a reference to them from its creation on.
 pub(crate) static SETTINGS: kernel::sync::SetOnce<Settings> = kernel::sync::SetOnce::new();
 
 /// How many [`NetService`]s exist: one per namespace served.
@@ -49,6 +50,8 @@ pub(crate) fn live_services() -> i64 {
 
 /// nlecho in one network namespace: its kernel socket and its counters.
 pub(crate) struct NetService {
+    /// The module's settings.
+    settings: &'static Settings,
     /// The namespace's counters.
     pub(crate) counters: Counters,
     /// One entry per multicast group, group `g` at `g - 1`.
@@ -59,7 +62,10 @@ pub(crate) struct NetService {
 
 impl NetService {
     /// The state of a new namespace's service, without its socket yet: it
-    /// must be reachable (`ffi::service`) before requests can arrive.
+    /// must be reachable (`ffi::service_of_request`) before requests can
+    /// arrive. Fails with `EINVAL` if `init` has not set [`SETTINGS`], which
+    /// it does before it registers the first namespace: the one place the
+    /// settings are looked up.
     pub(crate) fn new() -> Result<KBox<Self>> {
         let settings = SETTINGS.as_ref().ok_or(EINVAL)?;
         let count = settings.config.groups as usize;
@@ -69,6 +75,7 @@ impl NetService {
         }
         let service = KBox::new(
             Self {
+                settings,
                 counters: Counters::new(),
                 groups,
                 socket: NetSocket::new(),
@@ -81,7 +88,7 @@ impl NetService {
 
     /// Registers the protocol in `net`; requests are served from here on.
     pub(crate) fn start(&self, net: Net<'_>) -> Result {
-        let settings = SETTINGS.as_ref().ok_or(EINVAL)?;
+        let settings = self.settings;
         let socket = KernelSocket::new::<Service>(
             net,
             settings.protocol,
@@ -89,6 +96,11 @@ impl NetService {
             settings.module,
         )?;
         self.socket.set(socket)
+    }
+
+    /// The module's settings.
+    pub(crate) fn settings(&self) -> &'static Settings {
+        self.settings
     }
 
     /// The namespace's kernel socket.
@@ -253,8 +265,10 @@ fn command(
     msg: &wire::Message<'_>,
 ) -> core::result::Result<Answered, Failure> {
     let header = msg.header;
-    // One size limit for every command, whether or not it would use the
-    // payload, so a peer can rely on it.
+    // The requests' one payload check: every command, whether or not it
+    // would use the payload, so a peer can rely on it. It also bounds what
+    // a command sends: an echo's payload, a BROADCAST's data (at most
+    // `MAX_NOTIFY_DATA` with its attributes around it).
     if msg.payload.len() > wire::MAX_PAYLOAD {
         return Err(Failure::new(EMSGSIZE, c"payload above 65520 bytes"));
     }
@@ -303,10 +317,8 @@ fn command(
         }
         wire::NLECHO_CMD_GET_GROUP if header.is_dump() => {
             wire::POLICY_NONE.check(msg.payload, strict())?;
-            SETTINGS
-                .as_ref()
-                .ok_or(EINVAL)
-                .and_then(|s| request.start_dump::<GroupDump>(msg.offset, s.module))
+            request
+                .start_dump::<GroupDump>(msg.offset, service.settings.module)
                 .map_err(|e| Failure::new(e, c"cannot start the dump"))?;
             Ok(Answered::Final)
         }
@@ -332,8 +344,9 @@ fn command(
 }
 
 /// Sends `payload` back in a message of type `ty` with the request's
-/// sequence number. Only a reply that cannot be built is an error for the
-/// sender; one its socket does not take is counted as dropped.
+/// sequence number, and says whether the sender's socket took it. Only a
+/// reply that cannot be built is an error for the sender; one its socket
+/// does not take is counted as dropped (see [`delivered`]).
 fn reply(
     service: &NetService,
     request: &Request<'_>,
@@ -347,7 +360,7 @@ fn reply(
         ..Header::default()
     };
     let msg = Message::single(header, payload, Gfp::Kernel).map_err(|_| no_memory())?;
-    Ok(deliver(service, request.reply(msg)))
+    Ok(delivered(service, &request.reply(msg)))
 }
 
 /// ECHO and classic requests: the payload comes back as type `ty`.
@@ -367,8 +380,11 @@ fn echo(
     Ok(())
 }
 
-/// Counts a send that the receiver did not take; says whether it was taken.
-fn deliver(service: &NetService, sent: Result) -> bool {
+/// Whether the receiver took a reply or a unicast notification: `sent` is
+/// what the send returned. One that it did not take counts as `dropped`
+/// here; what one that it took counts as (`echoed`, `notified`) is the
+/// caller's to count, as only the caller knows what was sent.
+fn delivered(service: &NetService, sent: &Result) -> bool {
     if sent.is_err() {
         service.counters.dropped.add(1, Relaxed);
     }
@@ -405,13 +421,12 @@ impl Dump for GroupDump {
 }
 
 /// A notification carrying `data`: `NLECHO_CMD_NOTIFY` with `group` (0 for
-/// a unicast), or the classic `NLMSG_DONE` with the raw data.
-fn notification(data: &[u8], group: u32, gfp: Gfp) -> Result<Message> {
-    if data.len() > wire::MAX_NOTIFY_DATA {
-        return Err(EMSGSIZE);
-    }
-    let classic = SETTINGS.as_ref().is_some_and(|s| s.classic_notify);
-    if classic {
+/// a unicast), or the classic `NLMSG_DONE` with the raw data. `data` was
+/// checked where it came in (a BROADCAST request, a helper's arguments);
+/// writing the message checks again that it fits, and fails with
+/// `EMSGSIZE` if not.
+fn notification(service: &NetService, data: &[u8], group: u32, gfp: Gfp) -> Result<Message> {
+    if service.settings.classic_notify {
         let header = Header {
             ty: wire::NLMSG_DONE,
             ..Header::default()
@@ -437,9 +452,9 @@ pub(crate) fn notify_port(
     port: u32,
     gfp: Gfp,
 ) -> Result {
-    let sent = sender.unicast(notification(data, 0, gfp)?, port);
-    if deliver(service, sent) {
-        service.counters.broadcast.add(1, Relaxed);
+    let sent = sender.unicast(notification(service, data, 0, gfp)?, port);
+    if delivered(service, &sent) {
+        service.counters.notified.add(1, Relaxed);
     }
     sent
 }
@@ -458,7 +473,7 @@ pub(crate) fn notify_group(
     gfp: Gfp,
 ) -> Result {
     let counters = service.group(group).ok_or(ERANGE)?;
-    match sender.broadcast(notification(data, group, gfp)?, group, gfp) {
+    match sender.broadcast(notification(service, data, group, gfp)?, group, gfp) {
         Ok(()) => {}
         Err(e) if e == ESRCH => {}
         Err(e) if e.to_errno() == -(bindings::ENOBUFS as i32) => {
@@ -467,13 +482,7 @@ pub(crate) fn notify_group(
         }
         Err(e) => return Err(e),
     }
-    service.counters.broadcast.add(1, Relaxed);
+    service.counters.notified.add(1, Relaxed);
     counters.sent.add(1, Relaxed);
     Ok(())
-}
-
-/// Whether this module owns the protocol: checked once it is registered.
-pub(crate) fn owns_protocol() -> Result<bool> {
-    let settings = SETTINGS.as_ref().ok_or(EINVAL)?;
-    netlink::owns_protocol(Net::initial(), settings.protocol)
 }

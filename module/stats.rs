@@ -2,7 +2,10 @@
 
 //! The counters of one namespace's service: bumped by the service, read by
 //! STATS and GET_GROUP requests, and for the initial namespace by debugfs
-//! (`/sys/kernel/debug/nlecho/stats`, see `ffi.rs`) and at unload.
+//! (`/sys/kernel/debug/nlecho/stats`, see `ffi/debugfs.rs`) and at unload.
+//!
+//! The counters themselves are declared once, in [`wire::Counts`]: to add
+//! one, add its attribute and its line there.
 
 #![forbid(unsafe_code)]
 
@@ -12,62 +15,24 @@ use kernel::sync::atomic::{Atomic, Relaxed};
 
 use crate::wire;
 
-/// One atomic per counter of [`wire::Stats`].
-pub(crate) struct Counters {
-    pub(crate) received: Atomic<u64>,
-    pub(crate) echoed: Atomic<u64>,
-    pub(crate) broadcast: Atomic<u64>,
-    pub(crate) dropped: Atomic<u64>,
-    pub(crate) malformed: Atomic<u64>,
-    pub(crate) errors: Atomic<u64>,
-    pub(crate) bytes: Atomic<u64>,
-}
+/// One atomic per counter of [`wire::Counts`].
+pub(crate) type Counters = wire::Counts<Atomic<u64>>;
 
 impl Counters {
     /// Every counter at 0.
-    pub(crate) const fn new() -> Self {
-        Self {
-            received: Atomic::new(0),
-            echoed: Atomic::new(0),
-            broadcast: Atomic::new(0),
-            dropped: Atomic::new(0),
-            malformed: Atomic::new(0),
-            errors: Atomic::new(0),
-            bytes: Atomic::new(0),
-        }
-    }
-
-    fn all(&self) -> [&Atomic<u64>; 7] {
-        [
-            &self.received,
-            &self.echoed,
-            &self.broadcast,
-            &self.dropped,
-            &self.malformed,
-            &self.errors,
-            &self.bytes,
-        ]
+    pub(crate) fn new() -> Self {
+        Self::from_fn(|| Atomic::new(0))
     }
 
     /// The current values. Each is read atomically; together they are not a
     /// single snapshot, which counters do not need.
     pub(crate) fn snapshot(&self) -> wire::Stats {
-        let [received, echoed, broadcast, dropped, malformed, errors, bytes] =
-            self.all().map(|c| c.load(Relaxed));
-        wire::Stats {
-            received,
-            echoed,
-            broadcast,
-            dropped,
-            malformed,
-            errors,
-            bytes,
-        }
+        self.map(|counter| counter.load(Relaxed))
     }
 
     /// Sets every counter to 0.
     pub(crate) fn reset(&self) {
-        for counter in self.all() {
+        for (_, _, counter) in self.each() {
             counter.store(0, Relaxed);
         }
     }
@@ -97,13 +62,22 @@ impl GroupCounters {
     }
 }
 
-/// The counters on one line, `name=value` pairs, for the kernel log.
-pub(crate) struct Summary(pub(crate) wire::Stats);
+/// The counters as text, in attribute order, each under its printed name.
+pub(crate) enum Text {
+    /// `name value` lines, for the debugfs file.
+    Lines(wire::Stats),
+    /// ` name=value` pairs on one line, for the kernel log.
+    Line(wire::Stats),
+}
 
-impl fmt::Display for Summary {
+impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (_, name, value) in self.0.fields() {
-            write!(f, " {name}={value}")?;
+        let (stats, before, between, after) = match self {
+            Text::Lines(stats) => (stats, "", " ", "\n"),
+            Text::Line(stats) => (stats, " ", "=", ""),
+        };
+        for (_, name, value) in stats.fields() {
+            write!(f, "{before}{name}{between}{value}{after}")?;
         }
         Ok(())
     }

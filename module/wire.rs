@@ -7,12 +7,16 @@
 //! allocation, no `unsafe`, no kernel or libc types, so the parser the kernel
 //! runs is the parser the host tests exercise. Integers are in host byte
 //! order, as everywhere in netlink.
+//!
+//! The module uses a part of it. What only userspace uses is marked
+//! `#[cfg_attr(target_os = "none", expect(dead_code))]`, with the reason:
+//! the kernel's target has no OS, and there the item is unused (`expect`
+//! makes the build say so once the module uses it).
 
 #![forbid(unsafe_code)]
-// Each side uses a different subset of this file.
-#![allow(dead_code)]
 
 use core::ffi::CStr;
+use core::marker::PhantomData;
 
 /// Protocol number the module registers unless told otherwise.
 pub const NETLINK_NLECHO: u32 = 30;
@@ -25,12 +29,18 @@ pub const NLMSG_ALIGNTO: usize = 4;
 pub const NLMSG_HDRLEN: usize = 16;
 
 /// Control message types (`linux/netlink.h`).
+// Unused by the module: control types are told by range.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub const NLMSG_NOOP: u16 = 0x1;
 /// An error or, with error 0, an acknowledgement.
+// Unused by the module: netlink_ack() writes errors and ACKs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub const NLMSG_ERROR: u16 = 0x2;
 /// End of a multipart message; also what classic modules answer with.
 pub const NLMSG_DONE: u16 = 0x3;
 /// Data lost.
+// Unused by the module: control types are told by range.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub const NLMSG_OVERRUN: u16 = 0x4;
 /// Types below this are reserved for control messages.
 pub const NLMSG_MIN_TYPE: u16 = 0x10;
@@ -48,16 +58,26 @@ pub const NLM_F_MATCH: u16 = 0x200;
 /// A dump request: both of the above, as rtnetlink and genetlink test it.
 pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
 /// On an `NLMSG_ERROR`: the original message was cut down to its header.
+// Unused by the module: netlink_ack() writes errors and ACKs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub const NLM_F_CAPPED: u16 = 0x100;
 /// On an `NLMSG_ERROR`: extended ACK attributes follow the request.
+// Unused by the module: netlink_ack() writes errors and ACKs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub const NLM_F_ACK_TLVS: u16 = 0x200;
 
 /// Extended ACK attribute: a sentence saying what was wrong.
+// Unused by the module: netlink_ack() writes errors and ACKs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub const NLMSGERR_ATTR_MSG: u16 = 1;
 /// Extended ACK attribute (`u32`): offset of the offending attribute from
 /// the start of the request's header.
+// Unused by the module: netlink_ack() writes errors and ACKs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub const NLMSGERR_ATTR_OFFS: u16 = 2;
 /// Extended ACK attribute (`u32`): type of a missing required attribute.
+// Unused by the module: netlink_ack() writes errors and ACKs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub const NLMSGERR_ATTR_MISS_TYPE: u16 = 5;
 
 /// What the classic tutorial clients send: type 0, answered with
@@ -81,19 +101,19 @@ pub const NLECHO_CMD_GET_GROUP: u16 = 0x15;
 pub const NLECHO_A_GROUP: u16 = 1;
 /// Opaque data.
 pub const NLECHO_A_DATA: u16 = 2;
-/// First of the `u64` counters of a STATS reply, in [`Stats`] field order.
+/// `u64`, in a STATS reply: [`Counts::received`].
 pub const NLECHO_A_STAT_RECEIVED: u16 = 3;
-/// Echo replies sent.
+/// `u64`, in a STATS reply: [`Counts::echoed`].
 pub const NLECHO_A_STAT_ECHOED: u16 = 4;
-/// Kernel-initiated messages sent.
+/// `u64`, in a STATS reply: [`Counts::notified`].
 pub const NLECHO_A_STAT_BROADCAST: u16 = 5;
-/// Replies or messages a receiver did not take.
+/// `u64`, in a STATS reply: [`Counts::dropped`].
 pub const NLECHO_A_STAT_DROPPED: u16 = 6;
-/// Datagrams cut short by a malformed message.
+/// `u64`, in a STATS reply: [`Counts::malformed`].
 pub const NLECHO_A_STAT_MALFORMED: u16 = 7;
-/// Requests answered with a negative error.
+/// `u64`, in a STATS reply: [`Counts::errors`].
 pub const NLECHO_A_STAT_ERRORS: u16 = 8;
-/// Payload bytes echoed.
+/// `u64`, in a STATS reply: [`Counts::bytes`].
 pub const NLECHO_A_STAT_BYTES: u16 = 9;
 /// Empty attribute that 8-byte aligns the `u64` after it.
 pub const NLECHO_A_PAD: u16 = 10;
@@ -121,6 +141,8 @@ pub const MAX_PAYLOAD: usize = MAX_MSG_LEN - NLMSG_HDRLEN;
 pub const MAX_NOTIFY_DATA: usize = MAX_PAYLOAD - NOTIFY_OVERHEAD;
 
 /// Size of an `NLMSG_ERROR` payload: the error and the original header.
+// Unused by the module: netlink_ack() writes errors and ACKs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub const ERROR_PAYLOAD_LEN: usize = 4 + NLMSG_HDRLEN;
 
 /// Size of `struct nlattr`.
@@ -237,61 +259,138 @@ pub struct Message<'a> {
     pub offset: usize,
 }
 
-/// Walks the messages of a datagram in order (`NLMSG_OK`/`NLMSG_NEXT`).
-///
-/// Yields `Err` for the first malformed message and nothing after it: once a
-/// length is wrong, no later offset can be trusted. Nothing is ever read
-/// outside the buffer.
-pub struct Messages<'a> {
-    buf: &'a [u8],
-    pos: usize,
+/// How a type-length-value record is cut short: what [`Walk`] reports to
+/// the record's [`Tlv::malformed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// Fewer bytes left than a header.
+    Truncated {
+        /// Bytes left.
+        avail: usize,
+    },
+    /// The length field is below the header's size.
+    LengthTooSmall {
+        /// The claimed length.
+        len: usize,
+    },
+    /// The length field runs past the end of the buffer.
+    LengthPastEnd {
+        /// The claimed length.
+        len: usize,
+        /// Bytes left.
+        avail: usize,
+    },
 }
 
-impl<'a> Messages<'a> {
-    /// Iterates over the messages of `buf`.
+/// A record that [`Walk`] finds in a buffer: a header that starts with the
+/// record's length (header included), its value, and padding to
+/// [`NLMSG_ALIGNTO`]. Messages ([`Message`]) and attributes ([`Attr`]) are
+/// such records.
+pub trait Tlv<'a>: Sized {
+    /// Size of the header.
+    const HDRLEN: usize;
+    /// What a malformed record is reported as.
+    type Error;
+    /// The length `head`, a whole header, claims.
+    fn claimed_len(head: &[u8]) -> usize;
+    /// The record at `offset`, from its whole header and its value.
+    fn from_parts(head: &'a [u8], value: &'a [u8], offset: usize) -> Self;
+    /// The error for the record at `offset`, cut short as `cut` says.
+    fn malformed(cut: Cut, offset: usize) -> Self::Error;
+}
+
+/// Walks the records of a buffer in order (`NLMSG_OK`/`NLMSG_NEXT`,
+/// `nla_for_each_attr`).
+///
+/// Yields `Err` for the first malformed record and nothing after it: once a
+/// length is wrong, no later offset can be trusted. Nothing is ever read
+/// outside the buffer.
+pub struct Walk<'a, T> {
+    buf: &'a [u8],
+    pos: usize,
+    last: usize,
+    _record: PhantomData<T>,
+}
+
+impl<'a, T: Tlv<'a>> Walk<'a, T> {
+    /// Iterates over the records of `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
-        Messages { buf, pos: 0 }
+        Walk {
+            buf,
+            pos: 0,
+            last: 0,
+            _record: PhantomData,
+        }
+    }
+
+    /// Offset in the buffer of the record returned last.
+    pub fn last_offset(&self) -> usize {
+        self.last
     }
 }
 
-impl<'a> Iterator for Messages<'a> {
-    type Item = Result<Message<'a>, Malformed>;
+impl<'a, T: Tlv<'a>> Iterator for Walk<'a, T> {
+    type Item = Result<T, T::Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let rest = self.buf.get(self.pos..)?;
         if rest.is_empty() {
             return None;
         }
-        // Whatever happens below, this call either moves past a whole message
+        // Whatever happens below, this call either moves past a whole record
         // or ends the walk.
         let offset = self.pos;
         self.pos = self.buf.len();
-        let header = match Header::parse(rest) {
-            Some(h) => h,
-            None => return Some(Err(Malformed::Truncated { avail: rest.len() })),
+        let avail = rest.len();
+        let Some(head) = rest.get(..T::HDRLEN) else {
+            return Some(Err(T::malformed(Cut::Truncated { avail }, offset)));
         };
-        let len = header.len as usize;
-        if len < NLMSG_HDRLEN {
-            return Some(Err(Malformed::LengthTooSmall { len: header.len }));
+        let len = T::claimed_len(head);
+        if len < T::HDRLEN {
+            return Some(Err(T::malformed(Cut::LengthTooSmall { len }, offset)));
         }
-        let payload = match rest.get(NLMSG_HDRLEN..len) {
-            Some(p) => p,
-            None => {
-                return Some(Err(Malformed::LengthPastEnd {
-                    len: header.len,
-                    avail: rest.len(),
-                }))
-            }
+        let Some(value) = rest.get(T::HDRLEN..len) else {
+            return Some(Err(T::malformed(Cut::LengthPastEnd { len, avail }, offset)));
         };
-        // The last message's padding may be missing from the datagram.
-        self.pos = offset + align(len).min(rest.len());
-        Some(Ok(Message {
-            header,
-            payload,
-            offset,
-        }))
+        // The last record's padding may be missing from the buffer.
+        self.pos = offset + align(len).min(avail);
+        self.last = offset;
+        Some(Ok(T::from_parts(head, value, offset)))
     }
 }
+
+impl<'a> Tlv<'a> for Message<'a> {
+    const HDRLEN: usize = NLMSG_HDRLEN;
+    type Error = Malformed;
+
+    fn claimed_len(head: &[u8]) -> usize {
+        u32_at(head, 0) as usize
+    }
+
+    fn from_parts(head: &'a [u8], payload: &'a [u8], offset: usize) -> Self {
+        Message {
+            // `head` is a whole header.
+            header: Header::parse(head).unwrap_or_default(),
+            payload,
+            offset,
+        }
+    }
+
+    fn malformed(cut: Cut, _offset: usize) -> Malformed {
+        // The lengths came from a `u32` header field.
+        match cut {
+            Cut::Truncated { avail } => Malformed::Truncated { avail },
+            Cut::LengthTooSmall { len } => Malformed::LengthTooSmall { len: len as u32 },
+            Cut::LengthPastEnd { len, avail } => Malformed::LengthPastEnd {
+                len: len as u32,
+                avail,
+            },
+        }
+    }
+}
+
+/// The messages of a datagram: [`Walk`] over [`Message`]s.
+pub type Messages<'a> = Walk<'a, Message<'a>>;
 
 /// Why a message could not be written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -306,6 +405,8 @@ pub struct NoRoom {
 /// `out` and returns the bytes used, `msg_space(payload.len())`.
 ///
 /// `header.len` is set from the payload; the rest of `header` is used as given.
+// Unused by the module: netlink.rs writes into skbs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub fn put(out: &mut [u8], mut header: Header, payload: &[u8]) -> Result<usize, NoRoom> {
     let space = msg_space(payload.len());
     let len = NLMSG_HDRLEN + payload.len();
@@ -327,6 +428,8 @@ pub fn put(out: &mut [u8], mut header: Header, payload: &[u8]) -> Result<usize, 
 /// the request's header; the request's payload and extended ACK attributes
 /// may follow (`NLM_F_CAPPED`, `NLM_F_ACK_TLVS`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Unused by the module: netlink_ack() writes errors and ACKs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub struct ErrorPayload {
     /// 0 for an acknowledgement, otherwise a negative errno.
     pub error: i32,
@@ -334,6 +437,8 @@ pub struct ErrorPayload {
     pub request: Header,
 }
 
+// Unused by the module: netlink_ack() writes errors and ACKs.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 impl ErrorPayload {
     /// Reads an error payload, or `None` if it is too short.
     pub fn parse(payload: &[u8]) -> Option<ErrorPayload> {
@@ -369,11 +474,15 @@ impl<'a> Attr<'a> {
     }
 
     /// The value as a `u64`, if it is exactly 8 bytes.
+    // Unused by the module: userspace reads the replies.
+    #[cfg_attr(target_os = "none", expect(dead_code))]
     pub fn u64(&self) -> Option<u64> {
         Some(u64::from_ne_bytes(self.value.try_into().ok()?))
     }
 
     /// The attributes nested in this one's value.
+    // Unused by the module: userspace reads the replies.
+    #[cfg_attr(target_os = "none", expect(dead_code))]
     pub fn attrs(&self) -> Attrs<'a> {
         Attrs::new(self.value)
     }
@@ -386,62 +495,32 @@ pub struct BadAttr {
     pub offset: usize,
 }
 
-/// Walks the attributes of a payload (`nla_for_each_attr`), stopping at the
-/// first malformed one. A nested walk ([`Attr::attrs`]) is bounded by its
-/// parent's value.
-pub struct Attrs<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    last: usize,
-}
+impl<'a> Tlv<'a> for Attr<'a> {
+    const HDRLEN: usize = NLA_HDRLEN;
+    type Error = BadAttr;
 
-impl<'a> Attrs<'a> {
-    /// Iterates over the attributes in `buf`.
-    pub fn new(buf: &'a [u8]) -> Self {
-        Attrs {
-            buf,
-            pos: 0,
-            last: 0,
-        }
+    fn claimed_len(head: &[u8]) -> usize {
+        usize::from(u16_at(head, 0))
     }
 
-    /// Offset in `buf` of the attribute returned last.
-    pub fn last_offset(&self) -> usize {
-        self.last
-    }
-}
-
-impl<'a> Iterator for Attrs<'a> {
-    type Item = Result<Attr<'a>, BadAttr>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.buf.get(self.pos..)?;
-        if rest.is_empty() {
-            return None;
-        }
-        let offset = self.pos;
-        self.pos = self.buf.len();
-        let bad = Some(Err(BadAttr { offset }));
-        let Some(head) = rest.get(..NLA_HDRLEN) else {
-            return bad;
-        };
-        let len = usize::from(u16_at(head, 0));
+    fn from_parts(head: &'a [u8], value: &'a [u8], _offset: usize) -> Self {
         let ty = u16_at(head, 2);
-        let Some(value) = rest
-            .get(NLA_HDRLEN..len.max(NLA_HDRLEN))
-            .filter(|_| len >= NLA_HDRLEN)
-        else {
-            return bad;
-        };
-        self.pos = offset + align(len).min(rest.len());
-        self.last = offset;
-        Some(Ok(Attr {
+        Attr {
             ty: ty & NLA_TYPE_MASK,
             nested: ty & NLA_F_NESTED != 0,
             value,
-        }))
+        }
+    }
+
+    fn malformed(_cut: Cut, offset: usize) -> BadAttr {
+        BadAttr { offset }
     }
 }
+
+/// The attributes of a payload, stopping at the first malformed one:
+/// [`Walk`] over [`Attr`]s. A nested walk ([`Attr::attrs`]) is bounded by
+/// its parent's value.
+pub type Attrs<'a> = Walk<'a, Attr<'a>>;
 
 /// Appends one attribute at the start of `out`, zero-padded, and returns
 /// the bytes used.
@@ -500,6 +579,8 @@ pub const fn u64_space(at: usize) -> usize {
 
 /// Why a reply's attributes could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Unused by the module: userspace reads the replies.
+#[cfg_attr(target_os = "none", expect(dead_code))]
 pub enum AttrError {
     /// An attribute's length is wrong.
     Malformed(BadAttr),
@@ -686,6 +767,8 @@ pub struct Broadcast<'a> {
 
 impl<'a> Broadcast<'a> {
     /// Reads a BROADCAST payload through [`POLICY_BROADCAST`].
+    // Unused by the module: it reads the policy's Table instead.
+    #[cfg_attr(target_os = "none", expect(dead_code))]
     pub fn parse(payload: &'a [u8], strict: bool) -> Result<Self, Invalid> {
         let table = POLICY_BROADCAST.check(payload, strict)?;
         match (table.u32(NLECHO_A_GROUP), table.bytes(NLECHO_A_DATA)) {
@@ -741,6 +824,8 @@ impl<'a> Notify<'a> {
     }
 
     /// Reads a NOTIFY payload; unknown attributes are ignored.
+    // Unused by the module: userspace reads the replies.
+    #[cfg_attr(target_os = "none", expect(dead_code))]
     pub fn parse(payload: &'a [u8]) -> Result<Self, AttrError> {
         let (mut group, mut data) = (None, None);
         for attr in Attrs::new(payload) {
@@ -794,6 +879,8 @@ impl GroupInfo {
     }
 
     /// Reads a GET_GROUP reply payload; unknown attributes are ignored.
+    // Unused by the module: userspace reads the replies.
+    #[cfg_attr(target_os = "none", expect(dead_code))]
     pub fn parse(payload: &[u8]) -> Result<Self, AttrError> {
         let mut info = GroupInfo::default();
         let mut group = None;
@@ -813,40 +900,86 @@ impl GroupInfo {
     }
 }
 
-/// The module's counters: the payload of a STATS reply.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Well-formed messages received.
-    pub received: u64,
-    /// Echo replies sent.
-    pub echoed: u64,
-    /// Kernel-initiated messages sent.
-    pub broadcast: u64,
-    /// Replies or messages a receiver did not take.
-    pub dropped: u64,
-    /// Datagrams cut short by a malformed message.
-    pub malformed: u64,
-    /// Requests answered with a negative error.
-    pub errors: u64,
-    /// Payload bytes echoed.
-    pub bytes: u64,
+/// Declares the counters of a namespace's service, each once, in attribute
+/// order: its field, its STATS attribute, the name the CLI, debugfs and
+/// the unload line print for it, and what it counts. [`Counts`] is made
+/// from the list.
+macro_rules! counters {
+    ($($(#[doc = $doc:literal])+ $field:ident: $attr:ident, $name:literal;)+) => {
+        /// One value per counter of a namespace's service: the counts
+        /// themselves ([`Stats`], a STATS reply's payload) or, in the
+        /// module, the atomics they are kept in.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct Counts<T> {
+            $($(#[doc = $doc])+ pub $field: T,)+
+        }
+
+        /// How many counters there are.
+        pub const COUNTERS: usize = [$($name),+].len();
+
+        impl<T> Counts<T> {
+            /// Every counter from `init`.
+            pub fn from_fn(mut init: impl FnMut() -> T) -> Self {
+                Counts { $($field: init(),)+ }
+            }
+
+            /// Every counter through `f`.
+            pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> Counts<U> {
+                Counts { $($field: f(&self.$field),)+ }
+            }
+
+            /// Every counter with its attribute type and name, in
+            /// attribute order.
+            pub fn each(&self) -> [(u16, &'static str, &T); COUNTERS] {
+                [$(($attr, $name, &self.$field)),+]
+            }
+
+            /// The counter that attribute type `ty` carries.
+            // Unused by the module: userspace reads the replies.
+            #[cfg_attr(target_os = "none", expect(dead_code))]
+            fn by_attr(&mut self, ty: u16) -> Option<&mut T> {
+                match ty {
+                    $($attr => Some(&mut self.$field),)+
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
-/// Size of a STATS payload: seven `u64` attributes, each after a pad.
-pub const STATS_PAYLOAD_LEN: usize = 7 * (2 * NLA_HDRLEN + 8);
+counters! {
+    /// Well-formed messages received, including those skipped (control
+    /// types, commands without `NLM_F_REQUEST`).
+    received: NLECHO_A_STAT_RECEIVED, "received";
+    /// Echo replies sent.
+    echoed: NLECHO_A_STAT_ECHOED, "echoed";
+    /// Notifications sent, by BROADCAST and by the helpers: every
+    /// multicast, delivered or not, and every unicast its socket took.
+    /// Printed as `broadcast`, its name on the wire.
+    notified: NLECHO_A_STAT_BROADCAST, "broadcast";
+    /// Replies and notifications a receiver did not take: a unicast the
+    /// socket refused, a multicast a `NETLINK_BROADCAST_ERROR` listener
+    /// missed.
+    dropped: NLECHO_A_STAT_DROPPED, "dropped";
+    /// Datagrams cut short by a malformed message.
+    malformed: NLECHO_A_STAT_MALFORMED, "malformed";
+    /// Requests answered with a negative error.
+    errors: NLECHO_A_STAT_ERRORS, "errors";
+    /// Payload bytes echoed.
+    bytes: NLECHO_A_STAT_BYTES, "bytes";
+}
+
+/// The module's counters: the payload of a STATS reply.
+pub type Stats = Counts<u64>;
+
+/// Size of a STATS payload: one `u64` attribute per counter, each after a
+/// pad.
+pub const STATS_PAYLOAD_LEN: usize = COUNTERS * (2 * NLA_HDRLEN + 8);
 
 impl Stats {
     /// Every counter with its attribute type and name, in attribute order.
-    pub fn fields(&self) -> [(u16, &'static str, u64); 7] {
-        [
-            (NLECHO_A_STAT_RECEIVED, "received", self.received),
-            (NLECHO_A_STAT_ECHOED, "echoed", self.echoed),
-            (NLECHO_A_STAT_BROADCAST, "broadcast", self.broadcast),
-            (NLECHO_A_STAT_DROPPED, "dropped", self.dropped),
-            (NLECHO_A_STAT_MALFORMED, "malformed", self.malformed),
-            (NLECHO_A_STAT_ERRORS, "errors", self.errors),
-            (NLECHO_A_STAT_BYTES, "bytes", self.bytes),
-        ]
+    pub fn fields(&self) -> [(u16, &'static str, u64); COUNTERS] {
+        self.each().map(|(ty, name, value)| (ty, name, *value))
     }
 
     /// The STATS payload.
@@ -854,7 +987,8 @@ impl Stats {
         let mut out = [0u8; STATS_PAYLOAD_LEN];
         let mut at = 0;
         for (ty, _, value) in self.fields() {
-            // Cannot fail: `out` holds exactly seven padded u64 attributes.
+            // Cannot fail: `out` holds exactly one padded u64 attribute per
+            // counter.
             at += put_u64(&mut out[at..], at, ty, value).unwrap_or(0);
         }
         out
@@ -862,21 +996,15 @@ impl Stats {
 
     /// Reads a STATS payload; unknown attributes (`NLECHO_A_PAD`
     /// included) are ignored, missing counters read as 0.
+    // Unused by the module: userspace reads the replies.
+    #[cfg_attr(target_os = "none", expect(dead_code))]
     pub fn parse(payload: &[u8]) -> Result<Self, AttrError> {
         let mut s = Stats::default();
         for attr in Attrs::new(payload) {
             let attr = attr?;
-            let field = match attr.ty {
-                NLECHO_A_STAT_RECEIVED => &mut s.received,
-                NLECHO_A_STAT_ECHOED => &mut s.echoed,
-                NLECHO_A_STAT_BROADCAST => &mut s.broadcast,
-                NLECHO_A_STAT_DROPPED => &mut s.dropped,
-                NLECHO_A_STAT_MALFORMED => &mut s.malformed,
-                NLECHO_A_STAT_ERRORS => &mut s.errors,
-                NLECHO_A_STAT_BYTES => &mut s.bytes,
-                _ => continue,
-            };
-            *field = attr.u64().ok_or(AttrError::BadValue(attr.ty))?;
+            if let Some(field) = s.by_attr(attr.ty) {
+                *field = attr.u64().ok_or(AttrError::BadValue(attr.ty))?;
+            }
         }
         Ok(s)
     }

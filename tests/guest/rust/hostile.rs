@@ -313,7 +313,7 @@ fn delta(before: &Stats, after: &Stats) -> Stats {
         errors: after.errors - before.errors,
         echoed: after.echoed - before.echoed,
         dropped: after.dropped - before.dropped,
-        broadcast: after.broadcast - before.broadcast,
+        notified: after.notified - before.notified,
         bytes: after.bytes - before.bytes,
     }
 }

@@ -1629,7 +1629,7 @@ fn counters_account_exactly_for_what_was_sent() {
     assert_eq!(s.echoed, k as u64);
     assert_eq!(s.bytes, bytes);
     assert_eq!(s.errors, 2);
-    assert_eq!(s.broadcast, 1);
+    assert_eq!(s.notified, 1);
     assert_eq!((s.dropped, s.malformed), (0, 0));
     // RESET_STATS zeroes the groups' counters too.
     assert_eq!(c.group(19).unwrap().sent, 1);

@@ -508,7 +508,7 @@ fn stats_round_trip_and_reject_wrong_sizes() {
     let s = Stats {
         received: 1,
         echoed: 2,
-        broadcast: 3,
+        notified: 3,
         dropped: 4,
         malformed: 5,
         errors: 6,
