@@ -9,7 +9,6 @@ use clap::{Parser, Subcommand};
 use nlecho::{wire, Client};
 
 mod assets;
-mod bench;
 mod broadcast;
 mod capture;
 mod exit;
@@ -84,8 +83,6 @@ enum Command {
     /// Messages between user sockets over the same protocol.
     #[command(subcommand)]
     Peer(peer::PeerCommand),
-    /// Benchmark the Rust module against its C twin and the floor.
-    Bench(bench::BenchArgs),
     /// Write the man pages and shell completions into DIR.
     ///
     /// `make install` runs this and installs DIR/man and DIR/completions.
@@ -136,7 +133,6 @@ fn run(cli: Cli) -> Result<()> {
             peer::PeerCommand::Listen(_) => "peer listen",
             peer::PeerCommand::Send(_) => "peer send",
         }),
-        Command::Bench(args) => bench::main(args).context("bench"),
         Command::GenerateAssets { dir } => assets::generate(dir).context("generate-assets"),
     }
 }

@@ -10,7 +10,6 @@ pub mod wire;
 
 pub mod ack;
 pub mod attr;
-pub mod bench;
 mod client;
 mod error;
 pub mod frame;
