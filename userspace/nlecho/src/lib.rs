@@ -1,5 +1,6 @@
 //! Userspace side of nlecho: the shared wire format, a netlink socket for
-//! custom protocols, a request/reply client, and pcap captures.
+//! custom protocols, a request/reply client, pcap captures, and the names
+//! of message types.
 //!
 //! The wire format is the very file the kernel module compiles, so both
 //! sides agree by construction; the modules around it add what only
@@ -17,6 +18,7 @@ pub mod pcap;
 mod socket;
 pub mod sockopt;
 mod tap;
+pub mod types;
 
 pub use client::{Client, Dump, Exchange, Reply, NLM_F_DUMP_INTR};
 pub use error::{Error, Result};
