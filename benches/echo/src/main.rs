@@ -49,6 +49,7 @@ const PAYLOADS: [usize; 4] = [16, 1024, 8192, wire::MAX_PAYLOAD];
 const BATCHES: [usize; 2] = [1, 32];
 /// Listener counts of the fan-out rows.
 const LISTENERS: [usize; 3] = [1, 4, 16];
+/// The multicast group of the fan-out rows.
 const FANOUT_GROUP: u32 = 7;
 /// Payload bytes of each fan-out message.
 const FANOUT_PAYLOAD: usize = 64;

@@ -108,6 +108,15 @@ pub enum Dest {
     Group(u32),
 }
 
+impl std::fmt::Display for Dest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dest::Port(p) => write!(f, "port {p}"),
+            Dest::Group(g) => write!(f, "group {g}"),
+        }
+    }
+}
+
 impl Event<'_> {
     /// Appends the text rendering: whole lines, possibly none.
     fn text(&self, out: &mut String) {
@@ -148,13 +157,7 @@ impl Event<'_> {
                 to,
                 seq,
                 len,
-            } => {
-                let to = match to {
-                    Dest::Port(p) => format!("port {p}"),
-                    Dest::Group(g) => format!("group {g}"),
-                };
-                writeln!(out, "sent {len} bytes from port {from_port} to {to}, seq {seq}")
-            }
+            } => writeln!(out, "sent {len} bytes from port {from_port} to {to}, seq {seq}"),
             Event::HelloSent {
                 port,
                 protocol,
