@@ -70,6 +70,7 @@ test-debug: userspace
 	tests/run --debug
 
 bench: vm-module userspace
+	$(CARGO) build --release -p nlecho-bench
 	scripts/bench
 
 # With a Rust-enabled KDIR, kbuild installs into its release (and runs

@@ -135,8 +135,9 @@ in_buildroot() {
 # Copy the module sources to $1, a directory inside the build root. Their
 # times are kept, so kbuild rebuilds only what changed since the last copy.
 stage_sources() {
-  mkdir -p "$BUILDROOT$1"
-  cp -rp "$TOP/Kbuild" "$TOP/module" "$TOP/benches" "$BUILDROOT$1/" \
+  # Of benches/, only the C twin is a module (benches/echo is a userspace crate).
+  mkdir -p "$BUILDROOT$1/benches"
+  cp -rp "$TOP/Kbuild" "$TOP/module" "$BUILDROOT$1/" && cp -rp "$TOP/benches/c_echo" "$BUILDROOT$1/benches/" \
     || die "cannot copy the module sources into $BUILDROOT$1"
   # The guest suite's test modules: a work tree has them, a DKMS copy not.
   if [ -d "$TOP/tests/guest/modules" ]; then

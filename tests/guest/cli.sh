@@ -388,11 +388,11 @@ pcap_groups() {
 }
 check "groups --pcap: the do and the dump, datagram by datagram" pcap_groups
 
-# ---- bench ----
+# ---- nlecho-bench (benches/echo, not part of the CLI) ----
 
 bench_runs() {
   insmod /root/c_echo.ko || return 1
-  run nlecho bench --scale 0.01 --rounds 1 --json-out $T/bench.json
+  run nlecho-bench --scale 0.01 --rounds 1 --json-out $T/bench.json
   rmmod c_echo
   expect_rc 0 || return 1
   for t in rust c c_again floor; do
@@ -404,7 +404,7 @@ bench_runs() {
   grep -q '"echo_ratios":\[{"payload":16,"batch":1,"p50_rust_c":[0-9.]*,"msgs_rust_c":[0-9.]*,' $T/bench.json ||
     { cat $T/bench.json; return 1; }
 }
-check "bench: every row for rust, c, c_again and floor, and the JSON report" bench_runs
+check "nlecho-bench: every row for rust, c, c_again and floor, and the JSON report" bench_runs
 
 # ---- classic_notify=1 ----
 

@@ -3,9 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::json::Object;
+use crate::ctx::Ctx;
+use crate::output::Event;
 use crate::payload::PayloadArgs;
-use crate::Ctx;
 
 /// Examples shown by `nlecho broadcast --help`.
 pub const EXAMPLES: &str = "\
@@ -32,24 +32,12 @@ pub fn run(ctx: &Ctx, args: &BroadcastArgs) -> Result<()> {
     let mut client = ctx.client(None)?;
     for _ in 0..args.count {
         let ex = client.broadcast(args.group, &data)?;
-        ctx.out.emit(
-            || {
-                format!(
-                    "broadcast {} bytes to group {}: acknowledged, seq {}",
-                    data.len(),
-                    args.group,
-                    ex.seq
-                )
-            },
-            || {
-                Object::new()
-                    .str("kind", "broadcast")
-                    .uint("group", args.group.into())
-                    .uint("len", data.len() as u64)
-                    .uint("seq", ex.seq.into())
-                    .int("error", ex.ack.as_ref().map_or(0, |a| a.error.into()))
-            },
-        )?;
+        ctx.out.emit(&Event::Broadcast {
+            group: args.group,
+            len: data.len(),
+            seq: ex.seq,
+            error: ex.ack.as_ref().map_or(0, |a| a.error),
+        })?;
     }
     Ok(())
 }

@@ -5,7 +5,8 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::capture::PcapArgs;
-use crate::Ctx;
+use crate::ctx::Ctx;
+use crate::output::Event;
 
 /// Examples shown by `nlecho groups --help`.
 pub const EXAMPLES: &str = "\
@@ -35,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &GroupsArgs) -> Result<()> {
         None => client.groups()?,
     };
     for info in &groups {
-        ctx.out.group(info)?;
+        ctx.out.emit(&Event::Group(info))?;
     }
     Ok(())
 }

@@ -10,9 +10,10 @@ use nlecho::wire::Messages;
 use nlecho::{Error, Socket, Tapped, Transport};
 
 use crate::capture::{self, PcapArgs};
+use crate::ctx::Ctx;
 use crate::exit::{Exit, OVERRUN};
-use crate::output::Origin;
-use crate::{signals, Ctx};
+use crate::output::{self, Event, Origin};
+use crate::signals;
 
 /// Examples shown by `nlecho listen --help`.
 pub const EXAMPLES: &str = "\
@@ -122,7 +123,11 @@ pub fn receive(ctx: &Ctx, port: u32, groups: &[u32], args: &ReceiveArgs, what: &
         for msg in Messages::new(&got.data) {
             match msg {
                 Ok(m) => {
-                    ctx.out.message("message", from, &m.header, m.payload)?;
+                    ctx.out.emit(&Event::Message {
+                        from,
+                        header: &m.header,
+                        payload: m.payload,
+                    })?;
                     seen += 1;
                     if done(seen) {
                         break;
@@ -130,7 +135,7 @@ pub fn receive(ctx: &Ctx, port: u32, groups: &[u32], args: &ReceiveArgs, what: &
                 }
                 Err(bad) => note(format!(
                     "malformed datagram from {}: {bad:?}; the rest of it is skipped",
-                    crate::output::source(from.port, from.group)
+                    output::source(from.port, from.group)
                 )),
             }
         }

@@ -1,17 +1,19 @@
 //! `nlecho`: the command-line peer of the nlecho kernel module.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use nlecho::{wire, Client, Tapped};
+use nlecho::wire;
+
+use ctx::Ctx;
 
 mod assets;
-mod bench;
 mod broadcast;
 mod capture;
+mod ctx;
 mod exit;
 mod groups;
 mod hello;
@@ -24,9 +26,6 @@ mod send;
 mod signals;
 mod stats;
 mod trace;
-
-/// How long request/reply commands wait for each answer by default.
-const DEFAULT_TIMEOUT: Duration = Duration::from_millis(2000);
 
 /// Talk to the nlecho kernel module over netlink.
 #[derive(Parser)]
@@ -84,8 +83,6 @@ enum Command {
     /// Messages between user sockets over the same protocol.
     #[command(subcommand)]
     Peer(peer::PeerCommand),
-    /// Benchmark the Rust module against its C twin and the floor.
-    Bench(bench::BenchArgs),
     /// Write the man pages and shell completions into DIR.
     ///
     /// `make install` runs this and installs DIR/man and DIR/completions.
@@ -95,28 +92,6 @@ enum Command {
         /// Where to write man/ and completions/ (created if missing).
         dir: PathBuf,
     },
-}
-
-/// Settings every command reads.
-pub struct Ctx {
-    /// The netlink protocol.
-    pub protocol: u32,
-    /// `--timeout`, if given.
-    pub timeout: Option<Duration>,
-    /// Where results go.
-    pub out: output::Out,
-    /// `-v`.
-    pub verbose: bool,
-}
-
-impl Ctx {
-    /// A client of the kernel with the chosen taps.
-    pub fn client(&self, pcap: Option<&Path>) -> Result<Client<Tapped>> {
-        let client = Client::connect(self.protocol, self.timeout.unwrap_or(DEFAULT_TIMEOUT))?
-            .map_transport(Tapped::new);
-        capture::attach(client.transport(), self.verbose, pcap)?;
-        Ok(client)
-    }
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -137,7 +112,6 @@ fn run(cli: Cli) -> Result<()> {
             peer::PeerCommand::Listen(_) => "peer listen",
             peer::PeerCommand::Send(_) => "peer send",
         }),
-        Command::Bench(args) => bench::main(args).context("bench"),
         Command::GenerateAssets { dir } => assets::generate(dir).context("generate-assets"),
     }
 }

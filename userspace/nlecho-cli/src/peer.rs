@@ -6,10 +6,10 @@ use nlecho::wire::{self, Header};
 use nlecho::{frame, Socket, Tapped, Transport};
 
 use crate::capture::{self, PcapArgs};
-use crate::json::Object;
+use crate::ctx::Ctx;
 use crate::listen::{self, ReceiveArgs};
+use crate::output::{Dest, Event};
 use crate::payload::PayloadArgs;
-use crate::Ctx;
 
 /// Examples shown by `nlecho peer listen --help`.
 pub const LISTEN_EXAMPLES: &str = "\
@@ -106,44 +106,16 @@ fn send(ctx: &Ctx, args: &PeerSendArgs) -> Result<()> {
             ..Header::default()
         };
         let datagram = frame::encode(header, &data)?;
-        let (to_port, group) = match dest {
-            Dest::Port(to) => {
-                sock.send_to(&datagram, to)?;
-                (Some(to), None)
-            }
-            Dest::Group(g) => {
-                sock.send_to_group(&datagram, g)?;
-                (None, Some(g))
-            }
-        };
-        ctx.out.emit(
-            || {
-                let to = match dest {
-                    Dest::Port(p) => format!("port {p}"),
-                    Dest::Group(g) => format!("group {g}"),
-                };
-                format!(
-                    "sent {} bytes from port {port} to {to}, seq {seq}",
-                    data.len()
-                )
-            },
-            || {
-                Object::new()
-                    .str("kind", "sent")
-                    .uint("from_port", port.into())
-                    .opt_uint("to_port", to_port.map(u64::from))
-                    .opt_uint("group", group.map(u64::from))
-                    .uint("seq", seq.into())
-                    .uint("len", data.len() as u64)
-            },
-        )?;
+        match dest {
+            Dest::Port(to) => sock.send_to(&datagram, to)?,
+            Dest::Group(g) => sock.send_to_group(&datagram, g)?,
+        }
+        ctx.out.emit(&Event::Sent {
+            from_port: port,
+            to: dest,
+            seq,
+            len: data.len(),
+        })?;
     }
     Ok(())
-}
-
-/// Where `peer send` sends.
-#[derive(Clone, Copy, Debug)]
-enum Dest {
-    Port(u32),
-    Group(u32),
 }

@@ -2,12 +2,12 @@
 
 use anyhow::Result;
 use clap::Args;
-use nlecho::wire;
+use nlecho::{types, wire};
 
 use crate::capture::PcapArgs;
-use crate::output::Origin;
+use crate::ctx::Ctx;
+use crate::output::Event;
 use crate::payload::PayloadArgs;
-use crate::Ctx;
 
 /// Examples shown by `nlecho send --help`.
 pub const EXAMPLES: &str = "\
@@ -43,17 +43,7 @@ pub struct SendArgs {
 
 /// Parses a message type: a name, a decimal number or 0x hex.
 pub fn parse_type(s: &str) -> Result<u16, String> {
-    let named = match s.to_ascii_lowercase().as_str() {
-        "classic" => Some(wire::NLECHO_CLASSIC),
-        "echo" => Some(wire::NLECHO_CMD_ECHO),
-        "broadcast" => Some(wire::NLECHO_CMD_BROADCAST),
-        "stats" => Some(wire::NLECHO_CMD_STATS),
-        "reset-stats" | "reset_stats" => Some(wire::NLECHO_CMD_RESET_STATS),
-        "notify" => Some(wire::NLECHO_CMD_NOTIFY),
-        "get-group" | "get_group" => Some(wire::NLECHO_CMD_GET_GROUP),
-        _ => None,
-    };
-    if let Some(ty) = named {
+    if let Some(ty) = types::by_name(s) {
         return Ok(ty);
     }
     let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
@@ -85,14 +75,13 @@ pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<()> {
     if args.ack {
         flags |= wire::NLM_F_ACK;
     }
-    let kernel = Origin {
-        port: 0,
-        group: None,
-    };
     for _ in 0..args.count {
         let ex = client.exchange(args.ty, flags, &payload)?;
         for r in &ex.replies {
-            ctx.out.message("reply", kernel, &r.header, &r.payload)?;
+            ctx.out.emit(&Event::Reply {
+                header: &r.header,
+                payload: &r.payload,
+            })?;
             let echo_ty = match args.ty {
                 wire::NLECHO_CLASSIC => Some(wire::NLMSG_DONE),
                 wire::NLECHO_CMD_ECHO => Some(wire::NLECHO_CMD_ECHO),
@@ -103,7 +92,10 @@ pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<()> {
             }
         }
         if let Some(status) = &ex.ack {
-            ctx.out.ack(status, ex.seq)?;
+            ctx.out.emit(&Event::Ack {
+                seq: ex.seq,
+                error: status.error,
+            })?;
         }
     }
     Ok(())

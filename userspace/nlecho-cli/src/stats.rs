@@ -3,8 +3,8 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::json::Object;
-use crate::Ctx;
+use crate::ctx::Ctx;
+use crate::output::Event;
 
 /// Examples shown by `nlecho stats --help`.
 pub const EXAMPLES: &str = "\
@@ -25,23 +25,7 @@ pub fn run(ctx: &Ctx, args: &StatsArgs) -> Result<()> {
     let mut client = ctx.client(None)?;
     if args.reset {
         client.reset_stats()?;
-        return ctx.out.emit(
-            || String::from("counters reset"),
-            || Object::new().str("kind", "reset"),
-        );
+        return ctx.out.emit(&Event::Reset);
     }
-    let stats = client.stats()?;
-    if ctx.out.is_json() {
-        let obj = stats
-            .fields()
-            .iter()
-            .fold(Object::new().str("kind", "stats"), |o, &(_, name, v)| {
-                o.uint(name, v)
-            });
-        return ctx.out.emit(String::new, || obj);
-    }
-    for (_, name, value) in stats.fields() {
-        ctx.out.emit(|| format!("{name} {value}"), Object::new)?;
-    }
-    Ok(())
+    ctx.out.emit(&Event::Stats(&client.stats()?))
 }

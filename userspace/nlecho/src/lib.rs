@@ -1,10 +1,10 @@
 //! Userspace side of nlecho: the shared wire format, a netlink socket for
-//! custom protocols, taps around it for captures and tracing, and a
-//! request/reply client over either.
+//! custom protocols, taps around it for captures and tracing, a
+//! request/reply client over either, and the names of message types.
 //!
 //! Modules depend one way: `error` <- `socket` (the transport) <- `tap` (a
 //! layer around it) <- `pcap` (a tap), and `socket` <- `client`; `wire`,
-//! `ack`, `attr` and `frame` do the framing, without I/O.
+//! `ack`, `attr`, `frame` and `types` do the framing, without I/O.
 //!
 //! The wire format is the very file the kernel module compiles, so both
 //! sides agree by construction; the modules around it add what only
@@ -15,7 +15,6 @@ pub mod wire;
 
 pub mod ack;
 pub mod attr;
-pub mod bench;
 mod client;
 mod error;
 pub mod frame;
@@ -23,6 +22,7 @@ pub mod pcap;
 mod socket;
 pub mod sockopt;
 mod tap;
+pub mod types;
 
 pub use client::{Client, Dump, Exchange, Reply, NLM_F_DUMP_INTR};
 pub use error::{Error, Op, Result};

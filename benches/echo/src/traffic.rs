@@ -1,4 +1,5 @@
-//! Benchmarks of the echo and multicast paths, for `nlecho bench`.
+//! The traffic `nlecho-bench` measures: echo round trips and multicast
+//! fan-out.
 //!
 //! Three kinds of target answer the same traffic: a module serving a
 //! protocol (nlecho.ko, or the C twin `c_echo.ko` on another protocol), and
@@ -11,12 +12,11 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, Result};
 use nix::sys::socket::{setsockopt, sockopt};
-
-use crate::error::{Error, Op, Result};
-use crate::frame::{self, Batch};
-use crate::socket::{Socket, Transport};
-use crate::wire::{self, Header, Messages};
+use nlecho::frame::{self, Batch};
+use nlecho::wire::{self, Header, Messages};
+use nlecho::{Error, Socket, Transport};
 
 /// Socket buffers large enough for a batch of 32 maximum-size messages.
 const BUFFER: usize = 8 << 20;
@@ -126,10 +126,8 @@ fn open(protocol: u32, groups: u32) -> Result<Socket> {
     let mut sock = Socket::open(protocol)?;
     sock.bind(0, groups)?;
     // Root may exceed rmem_max/wmem_max; the benchmark runs as root.
-    setsockopt(&sock, sockopt::SndBufForce, &BUFFER)
-        .map_err(Error::sys(Op::SetOption("SO_SNDBUFFORCE")))?;
-    setsockopt(&sock, sockopt::RcvBufForce, &BUFFER)
-        .map_err(Error::sys(Op::SetOption("SO_RCVBUFFORCE")))?;
+    setsockopt(&sock, sockopt::SndBufForce, &BUFFER).context("setsockopt(SO_SNDBUFFORCE)")?;
+    setsockopt(&sock, sockopt::RcvBufForce, &BUFFER).context("setsockopt(SO_RCVBUFFORCE)")?;
     sock.set_timeout(IDLE);
     Ok(sock)
 }
@@ -158,7 +156,7 @@ fn floor_peer(sock: Socket, stop: &AtomicBool) -> Result<()> {
         let got = match sock.recv(&mut buf) {
             Ok(got) => got,
             Err(Error::Timeout { .. }) => continue,
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         for msg in Messages::new(&buf[..got.len]) {
             let msg = msg.map_err(Error::Malformed)?;
@@ -267,7 +265,7 @@ pub fn fanout(
             .collect();
         ready.wait();
         let started = Instant::now();
-        let mut result = Ok(());
+        let mut result: Result<()> = Ok(());
         for _ in 0..count {
             let sent = if request {
                 sender.send_to(&datagram, 0)
@@ -275,7 +273,7 @@ pub fn fanout(
                 sender.send_to_group(&datagram, group)
             };
             if let Err(e) = sent {
-                result = Err(e);
+                result = Err(e.into());
                 break;
             }
         }

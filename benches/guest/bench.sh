@@ -1,0 +1,22 @@
+#!/bin/sh
+# The guest side of `make bench` (scripts/bench copies it in with the
+# modules and nlecho-bench): load times of both modules, then the
+# benchmark. Each result line carries a tag for scripts/bench to pick out
+# of the console.
+#
+#   sh /root/bench.sh SCALE ROUNDS
+set -u
+[ $# = 2 ] || { echo "usage: sh bench.sh SCALE ROUNDS" >&2; exit 2; }
+scale=$1 rounds=$2
+
+# nlecho is loaded at boot; both must load and unload cleanly first.
+insmod /root/c_echo.ko || exit 1
+rmmod nlecho c_echo || exit 1
+for m in nlecho c_echo; do
+  t=$( { time -f %e sh -c "i=0; while [ \$i -lt 20 ]; do insmod /root/$m.ko && rmmod $m || exit 1; i=\$((i+1)); done"; } 2>&1 ) || exit 1
+  echo "BENCH-LOAD $m $t"
+done
+insmod /root/nlecho.ko && insmod /root/c_echo.ko || exit 1
+nlecho-bench --scale "$scale" --rounds "$rounds" --json-out /tmp/bench.json >/tmp/bench.md || exit 1
+echo "BENCH-JSON $(cat /tmp/bench.json)"
+sed "s/^/BENCH-MD /" /tmp/bench.md
