@@ -9,9 +9,11 @@ trap 'rm -f "$out"' EXIT
 rc=0
 KERNEL_ARGS="rdinit=/nonexistent init=/nonexistent" \
   scripts/vm-run --no-load --timeout 300 -- true >"$out" 2>&1 || rc=$?
-fail() { tail -n 20 "$out"; echo "$*"; exit 1; }
+fail() { grep '^vm-run' "$out"; echo "$*"; exit 1; }
 [ "$rc" -eq 125 ] || fail "vm-run exited $rc, not 125"
-[ "$(grep -c '^vm-run: the guest died before its init ran (.*Kernel panic.*); booting once more$' "$out")" -eq 1 ] \
-  || fail "not exactly one second boot, with the panic named"
+# The first death's cause is whatever the kernel said first (a busy host
+# may add its own); the second is the missing init's panic.
+[ "$(grep -c '^vm-run: the guest died before its init ran (.*); booting once more$' "$out")" -eq 1 ] \
+  || fail "not exactly one second boot"
 grep -q '^vm-run: the guest stopped without reporting a status (.*Kernel panic' "$out" \
   || fail "the final status line does not name the panic"
