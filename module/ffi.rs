@@ -22,6 +22,7 @@ use crate::netlink::{DumpSkb, Net, Request};
 use crate::service::NetService;
 
 pub(crate) mod debugfs;
+mod header;
 mod helpers;
 
 // Only pointers to `struct net` cross, never the struct: `improper_ctypes`

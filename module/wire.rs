@@ -9,9 +9,10 @@
 //! order, as everywhere in netlink.
 //!
 //! The module uses a part of it. What only userspace uses is marked
-//! `#[cfg_attr(target_os = "none", expect(dead_code))]`, with the reason:
-//! the kernel's target has no OS, and there the item is unused (`expect`
-//! makes the build say so once the module uses it).
+//! `#[cfg_attr(target_os = "none", allow(dead_code))]`, with the reason:
+//! the kernel's target has no OS, and there the item is unused. `allow`,
+//! not `expect`: rustc 1.85 (trixie's kernels) and 1.97 disagree on which
+//! of them are dead, and an unmet expectation fails the build.
 
 #![forbid(unsafe_code)]
 
@@ -30,17 +31,17 @@ pub const NLMSG_HDRLEN: usize = 16;
 
 /// Control message types (`linux/netlink.h`).
 // Unused by the module: control types are told by range.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub const NLMSG_NOOP: u16 = 0x1;
 /// An error or, with error 0, an acknowledgement.
 // Unused by the module: netlink_ack() writes errors and ACKs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub const NLMSG_ERROR: u16 = 0x2;
 /// End of a multipart message; also what classic modules answer with.
 pub const NLMSG_DONE: u16 = 0x3;
 /// Data lost.
 // Unused by the module: control types are told by range.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub const NLMSG_OVERRUN: u16 = 0x4;
 /// Types below this are reserved for control messages.
 pub const NLMSG_MIN_TYPE: u16 = 0x10;
@@ -59,25 +60,25 @@ pub const NLM_F_MATCH: u16 = 0x200;
 pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
 /// On an `NLMSG_ERROR`: the original message was cut down to its header.
 // Unused by the module: netlink_ack() writes errors and ACKs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub const NLM_F_CAPPED: u16 = 0x100;
 /// On an `NLMSG_ERROR`: extended ACK attributes follow the request.
 // Unused by the module: netlink_ack() writes errors and ACKs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub const NLM_F_ACK_TLVS: u16 = 0x200;
 
 /// Extended ACK attribute: a sentence saying what was wrong.
 // Unused by the module: netlink_ack() writes errors and ACKs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub const NLMSGERR_ATTR_MSG: u16 = 1;
 /// Extended ACK attribute (`u32`): offset of the offending attribute from
 /// the start of the request's header.
 // Unused by the module: netlink_ack() writes errors and ACKs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub const NLMSGERR_ATTR_OFFS: u16 = 2;
 /// Extended ACK attribute (`u32`): type of a missing required attribute.
 // Unused by the module: netlink_ack() writes errors and ACKs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub const NLMSGERR_ATTR_MISS_TYPE: u16 = 5;
 
 /// What the classic tutorial clients send: type 0, answered with
@@ -142,7 +143,7 @@ pub const MAX_NOTIFY_DATA: usize = MAX_PAYLOAD - NOTIFY_OVERHEAD;
 
 /// Size of an `NLMSG_ERROR` payload: the error and the original header.
 // Unused by the module: netlink_ack() writes errors and ACKs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub const ERROR_PAYLOAD_LEN: usize = 4 + NLMSG_HDRLEN;
 
 /// Size of `struct nlattr`.
@@ -406,7 +407,7 @@ pub struct NoRoom {
 ///
 /// `header.len` is set from the payload; the rest of `header` is used as given.
 // Unused by the module: netlink.rs writes into skbs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub fn put(out: &mut [u8], mut header: Header, payload: &[u8]) -> Result<usize, NoRoom> {
     let space = msg_space(payload.len());
     let len = NLMSG_HDRLEN + payload.len();
@@ -429,7 +430,7 @@ pub fn put(out: &mut [u8], mut header: Header, payload: &[u8]) -> Result<usize, 
 /// may follow (`NLM_F_CAPPED`, `NLM_F_ACK_TLVS`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 // Unused by the module: netlink_ack() writes errors and ACKs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub struct ErrorPayload {
     /// 0 for an acknowledgement, otherwise a negative errno.
     pub error: i32,
@@ -438,7 +439,7 @@ pub struct ErrorPayload {
 }
 
 // Unused by the module: netlink_ack() writes errors and ACKs.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 impl ErrorPayload {
     /// Reads an error payload, or `None` if it is too short.
     pub fn parse(payload: &[u8]) -> Option<ErrorPayload> {
@@ -475,14 +476,14 @@ impl<'a> Attr<'a> {
 
     /// The value as a `u64`, if it is exactly 8 bytes.
     // Unused by the module: userspace reads the replies.
-    #[cfg_attr(target_os = "none", expect(dead_code))]
+    #[cfg_attr(target_os = "none", allow(dead_code))]
     pub fn u64(&self) -> Option<u64> {
         Some(u64::from_ne_bytes(self.value.try_into().ok()?))
     }
 
     /// The attributes nested in this one's value.
     // Unused by the module: userspace reads the replies.
-    #[cfg_attr(target_os = "none", expect(dead_code))]
+    #[cfg_attr(target_os = "none", allow(dead_code))]
     pub fn attrs(&self) -> Attrs<'a> {
         Attrs::new(self.value)
     }
@@ -580,7 +581,7 @@ pub const fn u64_space(at: usize) -> usize {
 /// Why a reply's attributes could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 // Unused by the module: userspace reads the replies.
-#[cfg_attr(target_os = "none", expect(dead_code))]
+#[cfg_attr(target_os = "none", allow(dead_code))]
 pub enum AttrError {
     /// An attribute's length is wrong.
     Malformed(BadAttr),
@@ -768,7 +769,7 @@ pub struct Broadcast<'a> {
 impl<'a> Broadcast<'a> {
     /// Reads a BROADCAST payload through [`POLICY_BROADCAST`].
     // Unused by the module: it reads the policy's Table instead.
-    #[cfg_attr(target_os = "none", expect(dead_code))]
+    #[cfg_attr(target_os = "none", allow(dead_code))]
     pub fn parse(payload: &'a [u8], strict: bool) -> Result<Self, Invalid> {
         let table = POLICY_BROADCAST.check(payload, strict)?;
         match (table.u32(NLECHO_A_GROUP), table.bytes(NLECHO_A_DATA)) {
@@ -825,7 +826,7 @@ impl<'a> Notify<'a> {
 
     /// Reads a NOTIFY payload; unknown attributes are ignored.
     // Unused by the module: userspace reads the replies.
-    #[cfg_attr(target_os = "none", expect(dead_code))]
+    #[cfg_attr(target_os = "none", allow(dead_code))]
     pub fn parse(payload: &'a [u8]) -> Result<Self, AttrError> {
         let (mut group, mut data) = (None, None);
         for attr in Attrs::new(payload) {
@@ -880,7 +881,7 @@ impl GroupInfo {
 
     /// Reads a GET_GROUP reply payload; unknown attributes are ignored.
     // Unused by the module: userspace reads the replies.
-    #[cfg_attr(target_os = "none", expect(dead_code))]
+    #[cfg_attr(target_os = "none", allow(dead_code))]
     pub fn parse(payload: &[u8]) -> Result<Self, AttrError> {
         let mut info = GroupInfo::default();
         let mut group = None;
@@ -936,7 +937,7 @@ macro_rules! counters {
 
             /// The counter that attribute type `ty` carries.
             // Unused by the module: userspace reads the replies.
-            #[cfg_attr(target_os = "none", expect(dead_code))]
+            #[cfg_attr(target_os = "none", allow(dead_code))]
             fn by_attr(&mut self, ty: u16) -> Option<&mut T> {
                 match ty {
                     $($attr => Some(&mut self.$field),)+
@@ -997,7 +998,7 @@ impl Stats {
     /// Reads a STATS payload; unknown attributes (`NLECHO_A_PAD`
     /// included) are ignored, missing counters read as 0.
     // Unused by the module: userspace reads the replies.
-    #[cfg_attr(target_os = "none", expect(dead_code))]
+    #[cfg_attr(target_os = "none", allow(dead_code))]
     pub fn parse(payload: &[u8]) -> Result<Self, AttrError> {
         let mut s = Stats::default();
         for attr in Attrs::new(payload) {
