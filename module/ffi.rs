@@ -5,7 +5,8 @@
 //! - here, the hooks `nlecho_netns.c` calls as a network namespace comes and
 //!   goes, and the namespace's state they leave behind;
 //! - [`helpers`], the helpers other kernel modules call;
-//! - [`debugfs`], the debugfs files that `nlecho_debugfs.c` creates.
+//! - [`debugfs`], the debugfs files that `nlecho_debugfs.c` creates;
+//! - [`copy_echo`], the parameter `nlecho_param.c` declares.
 //!
 //! With `netlink.rs`, these files hold all of the module's `unsafe` code.
 //! They only turn C arguments into Rust ones; the work is done by
@@ -32,6 +33,15 @@ extern "C" {
     fn nlecho_pernet_register() -> c_int;
     fn nlecho_pernet_unregister();
     fn nlecho_net_state(net: *const bindings::net) -> *mut c_void;
+    fn nlecho_copy_echo() -> bool;
+}
+
+/// Whether echoes copy their payload into a new skb (`copy_echo=1`) rather
+/// than reply with a clone of the request. Root may switch it at any time
+/// through sysfs; each request reads it once.
+pub(crate) fn copy_echo() -> bool {
+    // SAFETY: Plain call: it reads a module parameter, in any context.
+    unsafe { nlecho_copy_echo() }
 }
 
 /// nlecho's service in every network namespace, from registration until

@@ -11,7 +11,10 @@
 //! hooks) are the module's only `unsafe` code; everything above them is safe
 //! Rust. Ownership follows the C rules: `netlink_unicast()` and
 //! `netlink_broadcast()` consume the skb even when they fail, so sending
-//! takes the [`Message`] by value.
+//! takes the [`Message`] by value; and the netlink core lends the input
+//! callback a request it frees right after, so the one write into a
+//! request, [`Request::reply_in_place`] (the zero-copy echo, with its rules),
+//! takes the [`Request`] by value.
 
 use core::ffi::CStr;
 use core::marker::PhantomData;
@@ -34,6 +37,7 @@ use crate::wire;
 extern "C" {
     fn nlecho_sock_net(sk: *const bindings::sock) -> *mut bindings::net;
     fn nlecho_skb_tailroom(skb: *const bindings::sk_buff) -> c_uint;
+    fn nlecho_skb_private(skb: *const bindings::sk_buff) -> bool;
 }
 
 /// Whether the allocations of a send may sleep. The kernel crate's
@@ -127,7 +131,7 @@ impl Net<'_> {
 pub(crate) trait Handler {
     /// Called once per datagram, in the sender's context, before its
     /// `sendmsg()` returns.
-    fn input(request: &Request<'_>);
+    fn input(request: Request<'_>);
 }
 
 /// How a protocol is registered (`struct netlink_kernel_cfg`).
@@ -316,10 +320,28 @@ impl Sender<'_> {
         if port == 0 {
             return Err(EINVAL);
         }
-        // SAFETY: By the type invariant `sk` is live. `into_raw` hands over
-        // the skb, which `netlink_unicast()` frees or queues in every case.
-        let ret =
-            unsafe { bindings::netlink_unicast(self.sk.as_ptr(), msg.into_raw(), port, NONBLOCK) };
+        // SAFETY: `into_raw` hands over an skb of our own from
+        // `alloc_skb()`: no owner socket, no destructor, a zeroed control
+        // block but for the group (none for a unicast), and a nonzero port.
+        unsafe { self.unicast_skb(msg.into_raw(), port) }
+    }
+
+    /// Sends `skb` to the user socket bound to `port`, without blocking,
+    /// and consumes it.
+    ///
+    /// # Safety
+    ///
+    /// The caller must own `skb` and hand it over: it must be linear, have
+    /// no owner socket and no destructor (the receiver's
+    /// `netlink_skb_set_owner_r()` sets both), and hold in its control
+    /// block what the receiver is to see (all zeroes: from the kernel).
+    /// If it shares its data with another skb, that skb must hold its data
+    /// reference until the call returns. `port` must not be 0.
+    unsafe fn unicast_skb(self, skb: *mut bindings::sk_buff, port: u32) -> Result {
+        // SAFETY: By the type invariant `sk` is live; the safety
+        // requirements make `skb` a valid one to queue on a user socket.
+        // `netlink_unicast()` frees or queues it in every case.
+        let ret = unsafe { bindings::netlink_unicast(self.sk.as_ptr(), skb, port, NONBLOCK) };
         to_result(ret.min(0))
     }
 
@@ -493,14 +515,19 @@ impl<'a> Request<'a> {
     /// Only the linear part of the skb is returned. `netlink_sendmsg()`
     /// always builds linear skbs, and a message reaching past this slice is
     /// treated as malformed, so nothing is read beyond it.
-    pub(crate) fn data(&self) -> &'a [u8] {
+    ///
+    /// The slice borrows the request, not just the callback: it must end
+    /// before [`Request::reply_in_place`] takes the request and writes.
+    pub(crate) fn data(&self) -> &[u8] {
         let skb = self.skb.as_ptr();
         // SAFETY: By the type invariant `skb` is valid for the borrow.
         let (data, len, data_len) = unsafe { ((*skb).data, (*skb).len, (*skb).data_len) };
         let head_len = len.saturating_sub(data_len) as usize;
         // SAFETY: `data` points at the `len - data_len` bytes of the skb's
-        // linear area (`skb_headlen()`), which the netlink core does not
-        // modify while the callback runs and keeps alive for `'a`.
+        // linear area (`skb_headlen()`), which the netlink core keeps alive
+        // and does not modify while the callback runs (`'a`). Only
+        // `reply_in_place` writes them, and it takes the request by value,
+        // so no slice borrowed from it is alive then.
         unsafe { core::slice::from_raw_parts(data, head_len) }
     }
 
@@ -552,6 +579,94 @@ impl<'a> Request<'a> {
     /// Sends `msg` to the sender's port, without blocking.
     pub(crate) fn reply(&self, msg: Message) -> Result {
         self.sender().unicast(msg, self.sender_port())
+    }
+
+    /// Answers the datagram with itself, without copying or allocating its
+    /// data: the reply is a clone of the request's skb, sharing its bytes,
+    /// whose one message's header is rewritten in place to `header` (with
+    /// the message's own length), and sent to the sender's port as
+    /// [`Request::reply`] does. Returns what the send returned, or, when
+    /// zero-copy is not sound, hands the request back untouched, to be
+    /// answered by copy.
+    ///
+    /// Zero-copy is sound, and taken, only when all of this holds:
+    ///
+    /// 1. The datagram is one message and at most its padding, which go
+    ///    back as they came. A clone of a datagram of several messages would
+    ///    charge each reply's receiver the whole datagram's `truesize`, and
+    ///    its head would be copied by `netlink_trim()` anyway.
+    /// 2. Nobody else holds the skb or its data, and the data is linear
+    ///    (`!skb_shared()`, `!skb_cloned()`, `!skb_is_nonlinear()`): the
+    ///    rewrite must not show in a multicast listener's copy of a request
+    ///    sent to a group as well, in a tap's, nor in a running dump.
+    /// 3. `skb_clone()` succeeds.
+    ///
+    /// Taking `self` makes the rewrite the last use of the request: no
+    /// slice of [`Request::data`] is alive across it, and nothing can read
+    /// the rewritten header as the request's afterwards. In particular no
+    /// `netlink_ack()` can follow, which copies the request's header into
+    /// the ACK: a message that asks for one is not for this path.
+    pub(crate) fn reply_in_place(self, header: wire::Header) -> core::result::Result<Result, Self> {
+        let port = self.sender_port();
+        let data = self.data();
+        let Some(len) = wire::Header::parse(data).map(|h| h.len as usize) else {
+            return Err(self);
+        };
+        // Rule 1, from the skb itself: `data` is its whole linear area.
+        if port == 0
+            || len < wire::NLMSG_HDRLEN
+            || len > data.len()
+            || wire::align(len) < data.len()
+        {
+            return Err(self);
+        }
+        let skb = self.skb.as_ptr();
+        // Rule 2. SAFETY: By the type invariant `skb` is live; this reads
+        // its reference counts and lengths.
+        if !unsafe { nlecho_skb_private(skb) } {
+            return Err(self);
+        }
+        // SAFETY: `skb` is live. We are in the input callback, in the
+        // sender's `sendmsg()`: process context, where `GFP_KERNEL` may
+        // sleep.
+        let Some(clone) = NonNull::new(unsafe { bindings::skb_clone(skb, bindings::GFP_KERNEL) })
+        else {
+            return Err(self);
+        };
+        let clone = clone.as_ptr();
+        // `__skb_clone()` copied the request's control block: the sender's
+        // port, credentials and socket. The reply comes from the kernel, as
+        // a fresh skb's all-zero block says; `sk` and `destructor` are
+        // already NULL, as `netlink_unicast()` requires.
+        // SAFETY: `clone` is ours alone until it is sent.
+        unsafe { (*clone).cb = [0; 48] };
+        let header = wire::Header {
+            len: len as u32,
+            ..header
+        }
+        .to_bytes();
+        // SAFETY: The skb is linear and holds at least `len >= NLMSG_HDRLEN`
+        // bytes from `skb->data`, so the header fits. Nobody but us can
+        // access them: rule 2 showed that the core's reference, lent to this
+        // callback, was the only one to the skb and its data; only holders
+        // of the skb can add references, the core takes none while the
+        // callback runs, and the one we added is our clone, not yet sent.
+        // After the callback the core only frees the request. `self`, owned
+        // here, leaves no borrow of `data()` alive. `header` is a local
+        // array of `NLMSG_HDRLEN` bytes, which cannot overlap the skb.
+        unsafe { core::ptr::copy_nonoverlapping(header.as_ptr(), (*skb).data, wire::NLMSG_HDRLEN) };
+        // SAFETY: The clone is ours to hand over, linear, with no socket,
+        // no destructor and a zeroed control block, and `port` is not 0.
+        // Its data lives as long as the last reference to it. If
+        // `netlink_unicast()` frees the clone (no such port, a full queue),
+        // the clone has no destructor and only drops its data reference:
+        // the request still holds one until the callback returns, so this
+        // never frees the head, which would be wrong for a `vmalloc()`ed
+        // one (`netlink_alloc_large_skb()`). Once queued, the clone has
+        // `netlink_skb_destructor()`, which frees such a head with the last
+        // reference, in whichever order the two skbs go. Hence the clone is
+        // sent here, inside the callback, and never kept.
+        Ok(unsafe { self.sender().unicast_skb(clone, port) })
     }
 
     /// The header of the message at `offset` in [`Request::data`], if a
@@ -674,7 +789,7 @@ unsafe extern "C" fn input_trampoline<H: Handler>(skb: *mut bindings::sk_buff) {
         sk,
         _skb: PhantomData,
     };
-    H::input(&request);
+    H::input(request);
 }
 
 /// Appends one netlink message to `skb`, which has at least `room` bytes of

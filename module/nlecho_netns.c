@@ -3,10 +3,10 @@
  * Why this file is C: this release's kernel crate has no bindings for
  * struct pernet_operations or net_generic() (net/net_namespace.h and
  * net/netns/generic.h are not in its bindings_helper.h, and a module cannot
- * add to it), and sock_net() and skb_tailroom() are static inlines. This
- * file is the table, the publication of each namespace's state, and those
- * accessors: what the state is and does is nlecho_net_new() and the
- * functions after it in ffi.rs.
+ * add to it), and sock_net(), skb_tailroom(), skb_shared() and skb_cloned()
+ * are static inlines. This file is the table, the publication of each
+ * namespace's state, and those accessors: what the state is and does is
+ * nlecho_net_new() and the functions after it in ffi.rs.
  */
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
@@ -24,6 +24,7 @@ void nlecho_pernet_unregister(void);
 void *nlecho_net_state(const struct net *net);
 struct net *nlecho_sock_net(const struct sock *sk);
 unsigned int nlecho_skb_tailroom(const struct sk_buff *skb);
+bool nlecho_skb_private(const struct sk_buff *skb);
 
 static unsigned int nlecho_net_id;
 
@@ -119,4 +120,14 @@ struct net *nlecho_sock_net(const struct sock *sk)
 unsigned int nlecho_skb_tailroom(const struct sk_buff *skb)
 {
 	return skb_tailroom(skb);
+}
+
+/*
+ * Whether the caller's reference is the only one to skb and its data is
+ * linear and shared with no other skb: what writing the data in place
+ * needs (netlink.rs, Request::reply_in_place).
+ */
+bool nlecho_skb_private(const struct sk_buff *skb)
+{
+	return !skb_shared(skb) && !skb_cloned(skb) && !skb_is_nonlinear(skb);
 }

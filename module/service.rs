@@ -210,17 +210,20 @@ fn needs_admin(request: &Request<'_>) -> core::result::Result<(), Failure> {
 pub(crate) struct Service;
 
 impl Handler for Service {
-    fn input(request: &Request<'_>) {
+    fn input(request: Request<'_>) {
         // Set before the namespace's socket existed; absent only if the
         // module is broken, and then nothing can be answered.
-        let Some(service) = ffi::service_of_request(request) else {
+        let Some(service) = ffi::service_of_request(&request) else {
+            return;
+        };
+        let Err(request) = echo_in_place(service, request) else {
             return;
         };
         for msg in wire::Messages::new(request.data()) {
             match msg {
                 Ok(msg) => {
                     service.counters.received.add(1, Relaxed);
-                    handle(service, request, &msg);
+                    handle(service, &request, &msg);
                 }
                 // No later offset can be trusted: drop the rest, as
                 // `netlink_rcv_skb()` does.
@@ -361,6 +364,61 @@ fn reply(
     };
     let msg = Message::single(header, payload, Gfp::Kernel).map_err(|_| no_memory())?;
     Ok(delivered(service, &request.reply(msg)))
+}
+
+/// The zero-copy echo: a datagram that is one ECHO or classic message,
+/// asking for nothing but its echo, is answered with itself (see
+/// [`Request::reply_in_place`] for when that is sound). The reply is what
+/// [`echo`] would send, byte for byte but for the padding, which is the
+/// sender's own. Hands the request back, unanswered and uncounted, for
+/// every other datagram, when root set `copy_echo=1`, and when zero-copy
+/// is not sound.
+fn echo_in_place<'a>(
+    service: &NetService,
+    request: Request<'a>,
+) -> core::result::Result<(), Request<'a>> {
+    if ffi::copy_echo() {
+        return Err(request);
+    }
+    let mut messages = wire::Messages::new(request.data());
+    let (Some(Ok(msg)), None) = (messages.next(), messages.next()) else {
+        return Err(request);
+    };
+    let Some(ty) = plain_echo(&msg.header) else {
+        return Err(request);
+    };
+    // Above the limit the copy path answers with its error.
+    if msg.payload.len() > wire::MAX_PAYLOAD {
+        return Err(request);
+    }
+    let bytes = msg.payload.len() as u64;
+    let header = Header {
+        ty,
+        seq: msg.header.seq,
+        ..Header::default()
+    };
+    let sent = request.reply_in_place(header)?;
+    service.counters.received.add(1, Relaxed);
+    if delivered(service, &sent) {
+        service.counters.echoed.add(1, Relaxed);
+        service.counters.zero_copy.add(1, Relaxed);
+        service.counters.bytes.add(bytes, Relaxed);
+    }
+    Ok(())
+}
+
+/// The type of the echo that answers `header`, if an echo is all that
+/// [`handle`] would send: a classic message (answered with `NLMSG_DONE`,
+/// which is final) or an ECHO that asks for no ACK; neither a dump.
+fn plain_echo(header: &Header) -> Option<u16> {
+    if header.is_dump() || !header.is_command() {
+        return None;
+    }
+    match header.ty {
+        wire::NLECHO_CLASSIC => Some(wire::NLMSG_DONE),
+        wire::NLECHO_CMD_ECHO if header.flags & wire::NLM_F_ACK == 0 => Some(wire::NLECHO_CMD_ECHO),
+        _ => None,
+    }
 }
 
 /// ECHO and classic requests: the payload comes back as type `ty`.

@@ -124,8 +124,10 @@ pub const NLECHO_A_LISTENERS: u16 = 11;
 pub const NLECHO_A_SENT: u16 = 12;
 /// `u64`, notifications to the group that a listener was reported to miss.
 pub const NLECHO_A_DROPPED: u16 = 13;
+/// `u64`, in a STATS reply: [`Counts::zero_copy`].
+pub const NLECHO_A_STAT_ZERO_COPY: u16 = 14;
 /// The highest attribute type.
-pub const NLECHO_A_MAX: u16 = 13;
+pub const NLECHO_A_MAX: u16 = 14;
 
 /// Multicast groups the module offers unless told otherwise.
 pub const DEFAULT_GROUPS: u32 = 32;
@@ -968,6 +970,9 @@ counters! {
     errors: NLECHO_A_STAT_ERRORS, "errors";
     /// Payload bytes echoed.
     bytes: NLECHO_A_STAT_BYTES, "bytes";
+    /// Of the echo replies, those sent without copying the payload: the
+    /// request itself, cloned (unless the module's `copy_echo` is 1).
+    zero_copy: NLECHO_A_STAT_ZERO_COPY, "zero_copy";
 }
 
 /// The module's counters: the payload of a STATS reply.
