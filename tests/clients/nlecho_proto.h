@@ -31,7 +31,8 @@
 #define NLECHO_A_LISTENERS 11
 #define NLECHO_A_SENT 12
 #define NLECHO_A_DROPPED 13
-#define NLECHO_A_MAX 13
+#define NLECHO_A_STAT_ZERO_COPY 14
+#define NLECHO_A_MAX 14
 
 /* The module's default number of multicast groups (its `groups`). */
 #define NLECHO_GROUPS 32

@@ -178,7 +178,7 @@ check "as nobody: BROADCAST, RESET_STATS, joins and peer sends are refused in on
 
 stats_exact() {
   run nlecho stats; expect_rc 0 || return 1
-  [ "$(cut -d' ' -f1 $T/out | tr '\n' ' ')" = "received echoed broadcast dropped malformed errors bytes " ] ||
+  [ "$(cut -d' ' -f1 $T/out | tr '\n' ' ')" = "received echoed broadcast dropped malformed errors bytes zero_copy " ] ||
     { cat $T/out; return 1; }
   run nlecho stats --reset; expect_rc 0 || return 1
   out_has '^counters reset$' || return 1
@@ -186,7 +186,8 @@ stats_exact() {
   nlecho send --type 0x1f x 2>/dev/null
   run nlecho stats; expect_rc 0 || return 1
   # The reset zeroed its own count; then 3 echoes, 1 error, this STATS.
-  [ "$(tr '\n' ' ' <$T/out)" = "received 5 echoed 3 broadcast 0 dropped 0 malformed 0 errors 1 bytes 9 " ] ||
+  # Each echo is one ECHO per datagram without NLM_F_ACK: zero-copy.
+  [ "$(tr '\n' ' ' <$T/out)" = "received 5 echoed 3 broadcast 0 dropped 0 malformed 0 errors 1 bytes 9 zero_copy 3 " ] ||
     { cat $T/out; return 1; }
 }
 check "stats --reset, then the counters match exactly what was sent" stats_exact
@@ -280,7 +281,7 @@ d	e'; expect_rc 0 || return 1
   run nlecho --json send --file $T/bin; expect_rc 0 || return 1
   out_has '"len":3,"payload_hex":"ff0001"}$' || return 1
   run nlecho --json stats; expect_rc 0 || return 1
-  out_has '^\{"kind":"stats","received":[0-9]+,"echoed":[0-9]+,"broadcast":[0-9]+,"dropped":[0-9]+,"malformed":[0-9]+,"errors":[0-9]+,"bytes":[0-9]+}$' || return 1
+  out_has '^\{"kind":"stats","received":[0-9]+,"echoed":[0-9]+,"broadcast":[0-9]+,"dropped":[0-9]+,"malformed":[0-9]+,"errors":[0-9]+,"bytes":[0-9]+,"zero_copy":[0-9]+}$' || return 1
   start l nlecho --json --timeout 5000 listen --group 5 --count 1 || return 1
   run nlecho --json broadcast --group 5 j; expect_rc 0 || return 1
   out_has '^\{"kind":"broadcast","group":5,"len":1,"seq":1,"error":0}$' || return 1

@@ -39,7 +39,7 @@ ynl_stats() {
   out_has '^null$' || return 1
   run ynl --do stats; expect_rc 0 || return 1
   out_has '"stat-received": 1[,}]' || return 1
-  for c in echoed broadcast dropped malformed errors bytes; do out_has "\"stat-$c\": 0[,}]" || return 1; done
+  for c in echoed broadcast dropped malformed errors bytes zero-copy; do out_has "\"stat-$c\": 0[,}]" || return 1; done
 }
 
 ynl_dump() {

@@ -87,6 +87,8 @@ stress() {
   equal "nlecho's dropped counter vs. unicasts dropped and group 1's misses" \
     "$(stat dropped)" "$(($(both unicast again) + group_dropped))" || return 1
   equal "nlecho's echoed counter vs. the hellos answered" "$(stat echoed)" "$(($(ok hello) + $(ok hello2)))" || return 1
+  # Each hello is one ECHO in its datagram, without NLM_F_ACK: zero-copy.
+  equal "nlecho's zero_copy counter vs. the hellos answered" "$(stat zero_copy)" "$(($(ok hello) + $(ok hello2)))" || return 1
   for n in hello hello2 dump netns debugfs; do
     equal "$n: failures" "$(failed $n)" 0 || { cat $T/$n.err; return 1; }
     [ "$(ok $n)" -gt 0 ] || { echo "$n never ran"; return 1; }

@@ -26,6 +26,10 @@ check "nlecho hello round trip" sh -c 'nlecho hello | grep -q "^received \"Hello
 # --show-output keeps the counts each scenario sent in the log.
 /root/hostile_tests --test-threads=1 --show-output 2>&1 | grep -v '^$'
 
+# The zero-copy echo (tests/guest/rust/zero_copy.rs); one at a time, as
+# they compare the module's counters and one switches copy_echo.
+/root/zero_copy_tests --test-threads=1 2>&1 | grep -v '^$'
+
 # with_params PARAMS TEST: runs the Rust test TEST alone with nlecho loaded
 # with PARAMS, then reloads nlecho with its defaults.
 with_params() {
@@ -132,7 +136,9 @@ debugfs_stats() {
   unload nlecho; insmod $KO || return 1
   nlecho hello >/dev/null || return 1
   f=/sys/kernel/debug/nlecho/stats
-  [ "$(tr '\n' ' ' <$f)" = "received 1 echoed 1 broadcast 0 dropped 0 malformed 0 errors 0 bytes 5 " ] ||
+  # The hello is one ECHO in its datagram, without NLM_F_ACK: answered
+  # without copying (copy_echo=0, the default).
+  [ "$(tr '\n' ' ' <$f)" = "received 1 echoed 1 broadcast 0 dropped 0 malformed 0 errors 0 bytes 5 zero_copy 1 " ] ||
     { cat $f; return 1; }
   exec 3<$f
   if rmmod nlecho 2>/dev/null; then exec 3<&-; echo "rmmod succeeded with the stats file open"; return 1; fi

@@ -33,6 +33,8 @@ fn random_frames() -> usize {
         .unwrap_or(100_000)
 }
 const SEED: u64 = 0x6e6c_6563_686f_0001;
+/// The module parameter that makes every echo a copy: `Y` or `N`.
+const COPY_ECHO: &str = "/sys/module/nlecho/parameters/copy_echo";
 
 fn attr(ty: u16, value: &[u8]) -> Vec<u8> {
     let mut out = vec![0; wire::align(wire::NLA_HDRLEN + value.len())];
@@ -241,6 +243,27 @@ fn expect(frame: &[u8], strict: bool, acc: &mut Stats) {
             acc.errors += 1;
         }
     }
+    if answered_without_copying(frame) {
+        acc.zero_copy += 1;
+    }
+}
+
+/// Whether the module answers `frame` with a clone of it rather than a
+/// copy, unless `copy_echo=1`: a datagram of exactly one well-formed
+/// message, and at most its padding, that is a classic message or an ECHO
+/// request without `NLM_F_ACK`, not a dump, with a payload it may echo.
+fn answered_without_copying(frame: &[u8]) -> bool {
+    let mut messages = Messages::new(frame);
+    let (Some(Ok(msg)), None) = (messages.next(), messages.next()) else {
+        return false;
+    };
+    let h = msg.header;
+    let plain = match h.ty {
+        wire::NLECHO_CLASSIC => true,
+        wire::NLECHO_CMD_ECHO => h.flags & wire::NLM_F_ACK == 0,
+        _ => false,
+    };
+    plain && h.is_command() && !h.is_dump() && msg.payload.len() <= wire::MAX_PAYLOAD
 }
 
 /// Whether the module answers `msg` with a negative error.
@@ -315,7 +338,14 @@ fn delta(before: &Stats, after: &Stats) -> Stats {
         dropped: after.dropped - before.dropped,
         notified: after.notified - before.notified,
         bytes: after.bytes - before.bytes,
+        zero_copy: after.zero_copy - before.zero_copy,
     }
+}
+
+/// Whether the module copies every echo (`copy_echo=1`).
+fn copy_echo() -> bool {
+    let value = std::fs::read_to_string(COPY_ECHO).expect("nlecho's copy_echo parameter");
+    matches!(value.trim(), "Y" | "1")
 }
 
 const SKB_CACHES: [&str; 2] = ["skbuff_head_cache", "skbuff_small_head"];
@@ -397,6 +427,7 @@ fn sum(parts: impl IntoIterator<Item = Stats>) -> Stats {
         received: a.received + b.received,
         malformed: a.malformed + b.malformed,
         errors: a.errors + b.errors,
+        zero_copy: a.zero_copy + b.zero_copy,
         ..Stats::default()
     })
 }
@@ -422,6 +453,30 @@ fn assert_accounted(label: &str, expected: Stats, got: Stats) {
         (expected.received, expected.malformed, expected.errors),
         "{label}: (received, malformed, errors) counted vs sent (seed {SEED:#x})"
     );
+    // Zero-copy echoes are echoes the sender's socket took; only datagrams
+    // of one plain echo take that path, and, unless a reply was dropped,
+    // every one of them does.
+    assert!(
+        got.zero_copy <= got.echoed,
+        "{label}: zero_copy {} above echoed {}",
+        got.zero_copy,
+        got.echoed
+    );
+    if copy_echo() {
+        assert_eq!(got.zero_copy, 0, "{label}: copy_echo=1 copies every echo");
+    } else if got.dropped == 0 {
+        assert_eq!(
+            got.zero_copy, expected.zero_copy,
+            "{label}: zero-copy echoes counted vs datagrams of one plain echo sent (seed {SEED:#x})"
+        );
+    } else {
+        assert!(
+            got.zero_copy <= expected.zero_copy,
+            "{label}: zero_copy {} above the {} datagrams of one plain echo sent (seed {SEED:#x})",
+            got.zero_copy,
+            expected.zero_copy
+        );
+    }
 }
 
 fn assert_still_echoes(client: &mut Client) {
@@ -448,8 +503,8 @@ fn scenario(label: &str, run: impl FnOnce() -> Stats) -> Stats {
     assert_still_echoes(&mut client);
     let skbs_after = settled_skbs();
     println!(
-        "{label}: received={} malformed={} errors={} skbs {skbs_before} -> {skbs_after}",
-        expected.received, expected.malformed, expected.errors
+        "{label}: received={} malformed={} errors={} zero_copy={} skbs {skbs_before} -> {skbs_after}",
+        expected.received, expected.malformed, expected.errors, moved.zero_copy
     );
     assert!(
         skbs_after <= skbs_before + SLAB_TOLERANCE,
@@ -565,7 +620,9 @@ fn a_client_that_never_reads_does_not_stall_the_module() {
         for _ in 0..sent {
             expect(&echo, false, &mut acc);
         }
-        acc.received += 4; // assert_still_echoes
+        // assert_still_echoes: four ECHO requests, one per datagram.
+        acc.received += 4;
+        acc.zero_copy += 4;
         acc
     });
     assert!(
@@ -577,4 +634,10 @@ fn a_client_that_never_reads_does_not_stall_the_module() {
         sent + 4,
         "every echo is either delivered or dropped"
     );
+    if !copy_echo() {
+        assert_eq!(
+            moved.zero_copy, moved.echoed,
+            "every echo was one per datagram: each delivered one went without copying"
+        );
+    }
 }

@@ -113,11 +113,21 @@ fn one_echo_per_datagram_is_answered_without_copying_at_every_size() {
         .enumerate()
     {
         let payload = pattern(len);
-        let sent = datagram(wire::NLECHO_CMD_ECHO, REQ, seq as u32, 4242, &payload, Some(0));
+        let sent = datagram(
+            wire::NLECHO_CMD_ECHO,
+            REQ,
+            seq as u32,
+            4242,
+            &payload,
+            Some(0),
+        );
         let mut got = Vec::new();
         let d = counted(&mut c, || got = round_trip(&sock, &sent));
         let want = datagram(wire::NLECHO_CMD_ECHO, 0, seq as u32, 0, &payload, Some(0));
-        assert!(got == want, "{len} B: the reply of the copy path, byte for byte");
+        assert!(
+            got == want,
+            "{len} B: the reply of the copy path, byte for byte"
+        );
         assert_eq!(
             (d.received, d.echoed, d.zero_copy, d.bytes, d.dropped),
             (1, 1, 1, len as u64, 0),
@@ -211,7 +221,10 @@ fn an_echo_asking_for_an_ack_is_copied_and_acked_with_its_own_header() {
         got = all_messages(&sock);
     });
     assert_eq!(got.len(), 2, "the echo, then the ACK");
-    assert_eq!((got[0].0.ty, got[0].1.as_slice()), (wire::NLECHO_CMD_ECHO, &b"ack me"[..]));
+    assert_eq!(
+        (got[0].0.ty, got[0].1.as_slice()),
+        (wire::NLECHO_CMD_ECHO, &b"ack me"[..])
+    );
     assert_eq!(got[1].0.ty, wire::NLMSG_ERROR);
     let acked = Header::parse(&got[1].1[4..]).unwrap();
     assert_eq!(
@@ -299,7 +312,10 @@ fn a_full_receive_queue_drops_the_zero_copy_reply_and_the_sender_goes_on() {
     });
     assert_eq!(d.received, 8);
     assert_eq!(d.echoed + d.dropped, 8, "each reply taken or dropped");
-    assert!(d.dropped > 0, "a minimal receive buffer takes one reply at most");
+    assert!(
+        d.dropped > 0,
+        "a minimal receive buffer takes one reply at most"
+    );
     assert_eq!(d.zero_copy, d.echoed);
     // The kernel reports the loss (ENOBUFS) before the reply it kept.
     assert!(matches!(sock.recv_owned(), Err(Error::Overrun)));

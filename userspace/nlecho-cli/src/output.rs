@@ -453,15 +453,16 @@ mod tests {
         let stats = Stats {
             received: 1,
             bytes: 7,
+            zero_copy: 1,
             ..Stats::default()
         };
         assert_eq!(
             text(Event::Stats(&stats)),
-            "received 1\nechoed 0\nbroadcast 0\ndropped 0\nmalformed 0\nerrors 0\nbytes 7\n"
+            "received 1\nechoed 0\nbroadcast 0\ndropped 0\nmalformed 0\nerrors 0\nbytes 7\nzero_copy 1\n"
         );
         assert_eq!(
             json(Event::Stats(&stats)).unwrap(),
-            r#"{"kind":"stats","received":1,"echoed":0,"broadcast":0,"dropped":0,"malformed":0,"errors":0,"bytes":7}"#
+            r#"{"kind":"stats","received":1,"echoed":0,"broadcast":0,"dropped":0,"malformed":0,"errors":0,"bytes":7,"zero_copy":1}"#
         );
         assert_eq!(text(Event::Reset), "counters reset\n");
         assert_eq!(json(Event::Reset).unwrap(), r#"{"kind":"reset"}"#);

@@ -512,7 +512,8 @@ fn stats_round_trip_and_reject_wrong_sizes() {
         dropped: 4,
         malformed: 5,
         errors: 6,
-        bytes: u64::MAX,
+        bytes: u64::MAX - 1,
+        zero_copy: u64::MAX,
     };
     let bytes = s.to_bytes();
     assert_eq!(bytes.len(), wire::STATS_PAYLOAD_LEN);
@@ -527,7 +528,8 @@ fn stats_round_trip_and_reject_wrong_sizes() {
             "dropped",
             "malformed",
             "errors",
-            "bytes"
+            "bytes",
+            "zero_copy"
         ]
     );
     assert_eq!(
@@ -1396,19 +1398,20 @@ fn u64_values_are_8_byte_aligned_from_the_message_start() {
         assert!(wire::put_u64(&mut small, at, wire::NLECHO_A_SENT, 1).is_err());
     }
 
-    // STATS: seven u64 counters, each after a PAD; a 128-byte message.
-    assert_eq!(wire::STATS_PAYLOAD_LEN, 112);
+    // STATS: eight u64 counters, each after a PAD; a 144-byte message.
+    assert_eq!(wire::STATS_PAYLOAD_LEN, 128);
     assert_eq!(wire::msg_space(wire::STATS_PAYLOAD_LEN) % 8, 0);
     let s = Stats {
         received: 1,
         bytes: u64::MAX,
+        zero_copy: 3,
         ..Stats::default()
     };
     let stat_types: Vec<u16> = s.fields().iter().map(|f| f.0).collect();
     let (values, pads) = u64_and_pad_offsets(&s.to_bytes(), &stat_types);
-    assert_eq!(values.len(), 7);
+    assert_eq!(values.len(), 8);
     assert!(values.iter().all(|v| v % 8 == 0), "{values:?}");
-    assert_eq!(pads, [16, 32, 48, 64, 80, 96, 112]);
+    assert_eq!(pads, [16, 32, 48, 64, 80, 96, 112, 128]);
     assert_eq!(Stats::parse(&s.to_bytes()), Ok(s), "PADs are skipped");
 
     // GET_GROUP: GROUP, LISTENERS, then two u64 after a PAD each; a
