@@ -1210,7 +1210,7 @@ fn stats_reply_has_pad_attributes_and_aligned_u64s() {
             counters += 1;
         }
     }
-    assert_eq!((pads, counters), (7, 7));
+    assert_eq!((pads, counters), (wire::COUNTERS, wire::COUNTERS));
     wire::Stats::parse(&payload).unwrap();
 }
 
