@@ -4,10 +4,10 @@
 # benchmark. Each result line carries a tag for scripts/bench to pick out
 # of the console.
 #
-#   sh /root/bench.sh SCALE ROUNDS
+#   sh /root/bench.sh SCALE ROUNDS KIB_ROUNDS
 set -u
-[ $# = 2 ] || { echo "usage: sh bench.sh SCALE ROUNDS" >&2; exit 2; }
-scale=$1 rounds=$2
+[ $# = 3 ] || { echo "usage: sh bench.sh SCALE ROUNDS KIB_ROUNDS" >&2; exit 2; }
+scale=$1 rounds=$2 kib_rounds=$3
 
 # nlecho is loaded at boot; both must load and unload cleanly first.
 insmod /root/c_echo.ko || exit 1
@@ -17,6 +17,14 @@ for m in nlecho c_echo; do
   echo "BENCH-LOAD $m $t"
 done
 insmod /root/nlecho.ko && insmod /root/c_echo.ko || exit 1
-nlecho-bench --scale "$scale" --rounds "$rounds" --json-out /tmp/bench.json >/tmp/bench.md || exit 1
+# nlecho-bench reads nlecho's zero_copy counter here around each round, to
+# show which echo path the replies took; without it that column stays empty.
+mount -t debugfs debugfs /sys/kernel/debug ||
+  echo "bench.sh: cannot mount debugfs; the report's zero-copy column will be empty" >&2
+nlecho-bench --scale "$scale" --rounds "$rounds" --kib-rounds "$kib_rounds" \
+  --json-out /tmp/bench.json >/tmp/bench.md || { echo "bench.sh: nlecho-bench failed" >&2; exit 1; }
 echo "BENCH-JSON $(cat /tmp/bench.json)"
 sed "s/^/BENCH-MD /" /tmp/bench.md
+# nlecho's counters over the whole run (both echo paths, since its load).
+sed "s/^/BENCH-STATS /" /sys/kernel/debug/nlecho/stats 2>/dev/null ||
+  echo "BENCH-STATS (no /sys/kernel/debug/nlecho/stats)"

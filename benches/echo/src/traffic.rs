@@ -49,6 +49,10 @@ pub struct EchoResult {
     pub bytes: u64,
     /// Wall time of the whole run.
     pub elapsed: Duration,
+    /// Of the replies, those nlecho.ko sent without copying (its
+    /// `zero_copy` counter across the run); `None` for a target that is not
+    /// nlecho.ko or where the counter could not be read.
+    pub zero_copy: Option<u64>,
 }
 
 impl EchoResult {
@@ -72,19 +76,22 @@ impl EchoResult {
         self.bytes as f64 / self.elapsed.as_secs_f64() / 1e6
     }
 
-    /// Merges runs of the same configuration.
+    /// Merges runs of the same configuration. The zero-copy count is known
+    /// only if it is for every run.
     pub fn merge(runs: &[EchoResult]) -> EchoResult {
         let mut all = EchoResult {
             rtt_us: Vec::new(),
             messages: 0,
             bytes: 0,
             elapsed: Duration::ZERO,
+            zero_copy: Some(0),
         };
         for run in runs {
             all.rtt_us.extend_from_slice(&run.rtt_us);
             all.messages += run.messages;
             all.bytes += run.bytes;
             all.elapsed += run.elapsed;
+            all.zero_copy = all.zero_copy.zip(run.zero_copy).map(|(a, b)| a + b);
         }
         all.rtt_us.sort_by(f64::total_cmp);
         all
@@ -213,6 +220,7 @@ fn echo_with(
         messages,
         bytes: messages * payload as u64,
         elapsed,
+        zero_copy: None,
     })
 }
 
