@@ -792,6 +792,48 @@ unsafe extern "C" fn input_trampoline<H: Handler>(skb: *mut bindings::sk_buff) {
     H::input(request);
 }
 
+/// Makes room at the end of `skb`, which has at least `room` bytes of
+/// tailroom, for one netlink message with a payload of `len` bytes and its
+/// padding, and returns the start of that area, `msg_space(len)` bytes,
+/// not yet written. Fails with `EMSGSIZE`, leaving the skb as it was, if
+/// the message is larger than the protocol allows or than `room`.
+///
+/// # Safety
+///
+/// `skb` must be a linear sk_buff with at least `room` bytes of tailroom
+/// that the caller may write to exclusively.
+unsafe fn reserve_message(
+    skb: NonNull<bindings::sk_buff>,
+    room: usize,
+    len: usize,
+) -> Result<NonNull<u8>> {
+    let space = wire::msg_space(len);
+    // The safety check at the point of writing, whatever the entry points
+    // checked: nothing larger than the protocol allows is written, nor past
+    // the tailroom. Checked before the skb grows, so a refused message
+    // leaves it as it was.
+    if len > wire::MAX_PAYLOAD || space > room {
+        return Err(EMSGSIZE);
+    }
+    // `space <= MAX_MSG_LEN`, far below `c_uint::MAX`.
+    // SAFETY: By the safety requirements the skb has at least
+    // `room >= space` bytes of tailroom, so `skb_put()` cannot overrun (and
+    // BUG).
+    let area = unsafe { bindings::skb_put(skb.as_ptr(), space as c_uint) };
+    // `skb_put()` returns the old tail inside the skb's data, never null.
+    NonNull::new(area.cast::<u8>()).ok_or(EMSGSIZE)
+}
+
+/// The header of a message with a `len`-byte payload, `len` checked by
+/// [`reserve_message`].
+fn header_for(header: wire::Header, len: usize) -> [u8; wire::NLMSG_HDRLEN] {
+    wire::Header {
+        len: (wire::NLMSG_HDRLEN + len) as u32,
+        ..header
+    }
+    .to_bytes()
+}
+
 /// Appends one netlink message to `skb`, which has at least `room` bytes of
 /// tailroom: `header` (its length is filled in) and a payload of `len`
 /// bytes that `fill` writes. Returns the bytes used, or `EMSGSIZE` if the
@@ -809,34 +851,57 @@ unsafe fn put_message(
     fill: impl FnOnce(&mut [u8]) -> core::result::Result<usize, wire::NoRoom>,
 ) -> Result<usize> {
     let space = wire::msg_space(len);
-    // The safety check at the point of writing, whatever the entry points
-    // checked: nothing larger than the protocol allows is written, nor past
-    // the tailroom. Checked before the skb grows, so a refused message
-    // leaves it as it was.
-    if len > wire::MAX_PAYLOAD || space > room {
-        return Err(EMSGSIZE);
-    }
-    // `space <= MAX_MSG_LEN`, far below `c_uint::MAX`.
-    let space_c = space as c_uint;
-    // `len <= MAX_PAYLOAD`, checked above.
-    let header = wire::Header {
-        len: (wire::NLMSG_HDRLEN + len) as u32,
-        ..header
+    // SAFETY: Guaranteed by the safety requirements.
+    let area = unsafe { reserve_message(skb, room, len) }?;
+    // SAFETY: The `space` bytes at `area` belong to this skb, which the
+    // caller may write exclusively. They are zeroed first, so the slice
+    // over them is initialised, and no uninitialised byte can reach user
+    // space whatever `fill` writes.
+    let area = unsafe {
+        area.as_ptr().write_bytes(0, space);
+        core::slice::from_raw_parts_mut(area.as_ptr(), space)
     };
-    // SAFETY: By the safety requirements the skb has at least
-    // `room >= space` bytes of tailroom, so `skb_put()` cannot overrun (and
-    // BUG).
-    let area = unsafe { bindings::skb_put(skb.as_ptr(), space_c) };
-    // SAFETY: `skb_put()` returned the start of `space` bytes that belong to
-    // this skb, which the caller may write exclusively.
-    let area = unsafe { core::slice::from_raw_parts_mut(area.cast::<u8>(), space) };
-    area.fill(0);
     let (head, payload) = area.split_at_mut(wire::NLMSG_HDRLEN);
     let written = fill(payload.get_mut(..len).unwrap_or_default());
-    if written != Ok(len) || copy(head, &header.to_bytes()).is_err() {
-        // Only a bug in `fill` gets here. The area is zeroed, so no
-        // uninitialised memory can reach user space; the message is refused.
+    if written != Ok(len) || copy(head, &header_for(header, len)).is_err() {
+        // Only a bug in `fill` gets here. The message is refused.
         return Err(EMSGSIZE);
+    }
+    Ok(space)
+}
+
+/// Appends one netlink message to `skb` as [`put_message`] does, with
+/// `payload` copied in. The payload is written once: only the header's
+/// and the padding's bytes are written besides, where [`put_message`]
+/// zeroes the whole message first, which for a large echo is a second
+/// pass over its payload.
+///
+/// # Safety
+///
+/// As for [`put_message`].
+unsafe fn put_bytes(
+    skb: NonNull<bindings::sk_buff>,
+    room: usize,
+    header: wire::Header,
+    payload: &[u8],
+) -> Result<usize> {
+    let len = payload.len();
+    let space = wire::msg_space(len);
+    // SAFETY: Guaranteed by the safety requirements.
+    let area = unsafe { reserve_message(skb, room, len) }?.as_ptr();
+    let header = header_for(header, len);
+    // SAFETY: The `space = NLMSG_HDRLEN + len + padding` bytes at `area`
+    // belong to this skb, which the caller may write exclusively; each of
+    // them is written once here, through raw pointers, so no reference to
+    // uninitialised memory is made. `header` and `payload` are the
+    // caller's memory, not the skb's tailroom, which nothing references
+    // yet: they cannot overlap `area`.
+    unsafe {
+        core::ptr::copy_nonoverlapping(header.as_ptr(), area, wire::NLMSG_HDRLEN);
+        let data = area.add(wire::NLMSG_HDRLEN);
+        core::ptr::copy_nonoverlapping(payload.as_ptr(), data, len);
+        data.add(len)
+            .write_bytes(0, space - wire::NLMSG_HDRLEN - len);
     }
     Ok(space)
 }
@@ -891,7 +956,13 @@ impl Message {
     /// Allocates a datagram holding one message: `header` (its length is
     /// filled in) and `payload`.
     pub(crate) fn single(header: wire::Header, payload: &[u8], gfp: Gfp) -> Result<Self> {
-        Self::single_with(header, payload.len(), gfp, |out| copy(out, payload))
+        let mut msg = Self::new(wire::msg_space(payload.len()), gfp)?;
+        // SAFETY: By the type invariant we own the linear skb exclusively,
+        // with `room` bytes of tailroom.
+        let used = unsafe { put_bytes(msg.skb, msg.room, header, payload) }?;
+        // INVARIANT: `used` bytes of tailroom were used.
+        msg.room -= used;
+        Ok(msg)
     }
 
     /// Allocates a datagram holding one message: `header` and a payload of
