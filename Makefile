@@ -26,6 +26,10 @@ KDIR ?= $(if $(wildcard /lib/modules/$(TARGET_KREL)/build/rust/libkernel.rmeta),
 
 CARGO ?= cargo
 PREFIX ?= /usr/local
+# make install strips the modules' debug info, as Debian does for its own
+# (scripts/install-module says why); INSTALL_MOD_STRIP= keeps it.
+INSTALL_MOD_STRIP ?= 1
+export INSTALL_MOD_STRIP
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml)
 BIN := target/x86_64-unknown-linux-gnu/release/nlecho
 ASSETS := target/assets

@@ -8,8 +8,11 @@
  * RESET_STATS; errors and ACKs from netlink_ack(); replies above the costly
  * order allocated with __GFP_NORETRY; the same size limit and atomic
  * counters. Not mirrored, as no benchmark row goes there: the extended ACK
- * messages, strict attribute checks, GET_GROUP and namespaces other than
- * the initial one.
+ * messages, strict attribute checks and GET_GROUP. It serves the initial
+ * network namespace only, unless loaded with netns=1: then it serves every
+ * namespace through pernet operations, as nlecho does, which is what the
+ * load/unload benchmark compares nlecho with (unregister_pernet_subsys()
+ * waits for an RCU grace period and then runs rcu_barrier()).
  * It serves another protocol number (default 29), so both modules can be
  * loaded in one boot and measured side by side. Written the way a C module
  * author would, with the kernel's own helpers (nlmsg_new, nlmsg_put,
@@ -21,6 +24,7 @@
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
+#include <net/netns/generic.h>
 #include <net/sock.h>
 
 #define C_ECHO_CMD_ECHO		0x10
@@ -44,7 +48,13 @@ static unsigned int groups = 32;
 module_param(groups, uint, 0444);
 MODULE_PARM_DESC(groups, "Number of multicast groups (default 32)");
 
+static bool netns;
+module_param(netns, bool, 0444);
+MODULE_PARM_DESC(netns, "1: serve every network namespace, through pernet operations as nlecho does (default 0: the initial one only)");
+
+/* The initial namespace's socket when !netns; else each namespace's is in net_generic(). */
 static struct sock *nl_sk;
+static unsigned int c_echo_net_id;
 static atomic64_t stats[C_ECHO_NSTATS];
 
 static bool deliver(int err)
@@ -63,6 +73,7 @@ static gfp_t reply_gfp(size_t payload)
 	return GFP_KERNEL;
 }
 
+/* The kernel socket of the namespace a request came to is in->sk. */
 static int reply(struct sk_buff *in, u16 type, u32 seq, const void *data, size_t len)
 {
 	struct sk_buff *skb;
@@ -77,7 +88,7 @@ static int reply(struct sk_buff *in, u16 type, u32 seq, const void *data, size_t
 		return -EMSGSIZE;
 	}
 	memcpy(nlmsg_data(nlh), data, len);
-	return nlmsg_unicast(nl_sk, skb, NETLINK_CB(in).portid);
+	return nlmsg_unicast(in->sk, skb, NETLINK_CB(in).portid);
 }
 
 static int echo(struct sk_buff *in, const struct nlmsghdr *nlh, u16 type)
@@ -95,7 +106,7 @@ static int echo(struct sk_buff *in, const struct nlmsghdr *nlh, u16 type)
 	return 0;
 }
 
-static int notify_group(const void *data, size_t len, u32 group)
+static int notify_group(struct sock *sk, const void *data, size_t len, u32 group)
 {
 	struct sk_buff *skb;
 	struct nlmsghdr *nlh;
@@ -116,7 +127,7 @@ static int notify_group(const void *data, size_t len, u32 group)
 	}
 	nlmsg_end(skb, nlh);
 	NETLINK_CB(skb).dst_group = group;
-	err = netlink_broadcast(nl_sk, skb, 0, group, GFP_KERNEL);
+	err = netlink_broadcast(sk, skb, 0, group, GFP_KERNEL);
 	if (err == -ENOBUFS)
 		atomic64_inc(&stats[S_DROPPED]);
 	else if (err < 0 && err != -ESRCH)
@@ -146,7 +157,7 @@ static int broadcast(struct sk_buff *in, const struct nlmsghdr *nlh)
 	}
 	if (rem > 0 || !group || !data)
 		return -EINVAL;
-	return notify_group(nla_data(data), nla_len(data), nla_get_u32(group));
+	return notify_group(in->sk, nla_data(data), nla_len(data), nla_get_u32(group));
 }
 
 static int stats_reply(struct sk_buff *in, const struct nlmsghdr *req)
@@ -163,7 +174,7 @@ static int stats_reply(struct sk_buff *in, const struct nlmsghdr *req)
 		nla_put_u64_64bit(skb, C_ECHO_A_STAT_FIRST + i,
 				  atomic64_read(&stats[i]), 0);
 	nlmsg_end(skb, nlh);
-	deliver(nlmsg_unicast(nl_sk, skb, NETLINK_CB(in).portid));
+	deliver(nlmsg_unicast(in->sk, skb, NETLINK_CB(in).portid));
 	return 0;
 }
 
@@ -219,25 +230,62 @@ static void input(struct sk_buff *skb)
 	}
 }
 
-static int __init c_echo_init(void)
+static struct sock *create(struct net *net)
 {
 	struct netlink_kernel_cfg cfg = {
 		.groups = groups,
 		.input = input,
 	};
+	struct sock *sk = netlink_kernel_create(net, protocol, &cfg);
 
-	nl_sk = netlink_kernel_create(&init_net, protocol, &cfg);
-	if (!nl_sk) {
+	if (!sk)
 		pr_err("c_echo: cannot register netlink protocol %u\n", protocol);
-		return -EINVAL;
+	return sk;
+}
+
+static int __net_init c_echo_net_init(struct net *net)
+{
+	struct sock **sk = net_generic(net, c_echo_net_id);
+
+	*sk = create(net);
+	return *sk ? 0 : -EINVAL;
+}
+
+static void __net_exit c_echo_net_exit(struct net *net)
+{
+	netlink_kernel_release(*(struct sock **)net_generic(net, c_echo_net_id));
+}
+
+static struct pernet_operations c_echo_net_ops = {
+	.init = c_echo_net_init,
+	.exit = c_echo_net_exit,
+	.id = &c_echo_net_id,
+	.size = sizeof(struct sock *),
+};
+
+static int __init c_echo_init(void)
+{
+	if (netns) {
+		int err = register_pernet_subsys(&c_echo_net_ops);
+
+		if (err)
+			return err;
+	} else {
+		nl_sk = create(&init_net);
+		if (!nl_sk)
+			return -EINVAL;
 	}
-	pr_info("c_echo: serving netlink protocol %u\n", protocol);
+	pr_info("c_echo: serving netlink protocol %u%s\n", protocol,
+		netns ? " in every network namespace" : "");
 	return 0;
 }
 
 static void __exit c_echo_exit(void)
 {
-	netlink_kernel_release(nl_sk);
+	if (netns)
+		unregister_pernet_subsys(&c_echo_net_ops);
+	else
+		netlink_kernel_release(nl_sk);
 }
 
 module_init(c_echo_init);
