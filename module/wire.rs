@@ -931,6 +931,18 @@ macro_rules! counters {
                 Counts { $($field: f(&self.$field),)+ }
             }
 
+            /// Every counter through `f`, with its peer in `other`: to
+            /// compare two snapshots.
+            // Unused by the module: userspace compares STATS replies.
+            #[cfg_attr(target_os = "none", allow(dead_code))]
+            pub fn zip_with<U, V>(
+                &self,
+                other: &Counts<U>,
+                mut f: impl FnMut(&T, &U) -> V,
+            ) -> Counts<V> {
+                Counts { $($field: f(&self.$field, &other.$field),)+ }
+            }
+
             /// Every counter with its attribute type and name, in
             /// attribute order.
             pub fn each(&self) -> [(u16, &'static str, &T); COUNTERS] {

@@ -569,16 +569,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn pairs_find_their_targets_by_role_whatever_the_order() {
-        let id = |x: &f64| *x;
-        let all = [
+    /// One target of each role, in the order `make bench` lists them.
+    fn every_target() -> [Named; 5] {
+        [
             named("rust", Role::Rust),
             named("rust_copy", Role::RustCopy),
             named("c", Role::C),
             named("c_again", Role::CAgain),
             named("floor", Role::Floor),
-        ];
+        ]
+    }
+
+    #[test]
+    fn pairs_find_their_targets_by_role_whatever_the_order() {
+        let id = |x: &f64| *x;
+        let all = every_target();
         let targets: Vec<&Named> = all.iter().collect();
         // One round per target, in the order of `targets`.
         let runs = [vec![6.0], vec![4.5], vec![3.0], vec![2.0], vec![12.0]];
@@ -654,13 +659,7 @@ mod tests {
 
     #[test]
     fn every_markdown_table_row_has_as_many_cells_as_its_header() {
-        let all = [
-            named("rust", Role::Rust),
-            named("rust_copy", Role::RustCopy),
-            named("c", Role::C),
-            named("c_again", Role::CAgain),
-            named("floor", Role::Floor),
-        ];
+        let all = every_target();
         let targets: Vec<&Named> = all.iter().collect();
         let modules = &targets[..4];
         let fanout_targets = [&all[0], &all[2], &all[3], &all[4]];

@@ -330,16 +330,9 @@ fn stats(client: &mut Client) -> Stats {
 
 /// Counter changes between two STATS replies, minus the second request.
 fn delta(before: &Stats, after: &Stats) -> Stats {
-    Stats {
-        received: after.received - before.received - 1,
-        malformed: after.malformed - before.malformed,
-        errors: after.errors - before.errors,
-        echoed: after.echoed - before.echoed,
-        dropped: after.dropped - before.dropped,
-        notified: after.notified - before.notified,
-        bytes: after.bytes - before.bytes,
-        zero_copy: after.zero_copy - before.zero_copy,
-    }
+    let mut moved = after.zip_with(before, |a, b| a - b);
+    moved.received -= 1;
+    moved
 }
 
 /// Whether the module copies every echo (`copy_echo=1`).

@@ -37,17 +37,9 @@ fn pattern(len: usize) -> Vec<u8> {
 fn counted(c: &mut Client, f: impl FnOnce()) -> Stats {
     let before = c.stats().unwrap();
     f();
-    let after = c.stats().unwrap();
-    Stats {
-        received: after.received - before.received - 1,
-        echoed: after.echoed - before.echoed,
-        notified: after.notified - before.notified,
-        dropped: after.dropped - before.dropped,
-        malformed: after.malformed - before.malformed,
-        errors: after.errors - before.errors,
-        bytes: after.bytes - before.bytes,
-        zero_copy: after.zero_copy - before.zero_copy,
-    }
+    let mut moved = c.stats().unwrap().zip_with(&before, |a, b| a - b);
+    moved.received -= 1;
+    moved
 }
 
 /// Sends `datagram` to the kernel and returns the one datagram that comes

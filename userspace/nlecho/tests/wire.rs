@@ -504,6 +504,19 @@ fn broadcast_round_trips_and_is_read_through_its_policy() {
 }
 
 #[test]
+fn counts_zip_with_pairs_each_counter_with_its_own() {
+    let mut n = 0;
+    let after = Stats::default().map(|_| {
+        n += 10;
+        n
+    });
+    let before = after.map(|v| v / 10);
+    let moved = after.zip_with(&before, |a, b| a - b);
+    assert_eq!(moved, after.map(|v| v - v / 10));
+    assert_eq!((moved.received, moved.zero_copy), (9, 72));
+}
+
+#[test]
 fn stats_round_trip_and_reject_wrong_sizes() {
     let s = Stats {
         received: 1,
