@@ -130,7 +130,8 @@ impl Net<'_> {
 /// Receives the datagrams user processes send to a [`KernelSocket`].
 pub(crate) trait Handler {
     /// Called once per datagram, in the sender's context, before its
-    /// `sendmsg()` returns.
+    /// `sendmsg()` returns. The request is the handler's until it returns,
+    /// so it may give it up to [`Request::reply_in_place`].
     fn input(request: Request<'_>);
 }
 
