@@ -641,11 +641,7 @@ impl<'a> Request<'a> {
         // already NULL, as `netlink_unicast()` requires.
         // SAFETY: `clone` is ours alone until it is sent.
         unsafe { (*clone).cb = [0; 48] };
-        let header = wire::Header {
-            len: len as u32,
-            ..header
-        }
-        .to_bytes();
+        let header = header_for(header, len - wire::NLMSG_HDRLEN);
         // SAFETY: The skb is linear and holds at least `len >= NLMSG_HDRLEN`
         // bytes from `skb->data`, so the header fits. Nobody but us can
         // access them: rule 2 showed that the core's reference, lent to this
@@ -825,8 +821,9 @@ unsafe fn reserve_message(
     NonNull::new(area.cast::<u8>()).ok_or(EMSGSIZE)
 }
 
-/// The header of a message with a `len`-byte payload, `len` checked by
-/// [`reserve_message`].
+/// The header of a message with a `len`-byte payload, `len` at most
+/// [`wire::MAX_PAYLOAD`] (checked by [`reserve_message`]) or that of a
+/// message received whole.
 fn header_for(header: wire::Header, len: usize) -> [u8; wire::NLMSG_HDRLEN] {
     wire::Header {
         len: (wire::NLMSG_HDRLEN + len) as u32,
